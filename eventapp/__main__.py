@@ -1,0 +1,3 @@
+from eventapp.cli import main
+
+main()

@@ -1,0 +1,241 @@
+"""Every table, in one module (STYLE.md). Times are UTC; `version` guards against lost updates.
+
+Event lifecycle:  draft --publish--> published --cancel--> cancelled
+                    ^------unpublish----'   (draft and cancelled pages stay with the team)
+"""
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC on both databases; always handed back aware (UTC)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _when(*, nullable: bool = False, index: bool = False, default: bool = False) -> Any:
+    return Field(
+        default_factory=utcnow if default else None,
+        sa_type=UTCDateTime,
+        nullable=nullable,
+        index=index,
+    )
+
+
+def _text(**kwargs: Any) -> Any:
+    return Field(sa_type=sa.Text, **kwargs)
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    ORGANISER = "organiser"
+    REGISTRAR = "registrar"
+    RAPPORTEUR = "rapporteur"
+    VIEWER = "viewer"
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Visibility(enum.StrEnum):
+    LISTED = "listed"
+    UNLISTED = "unlisted"
+
+
+class MailStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=200)
+    is_admin: bool = False
+    is_active: bool = True
+    language: str | None = Field(default=None, max_length=10)
+    created_at: datetime = _when(default=True)
+    version: int = 1
+
+
+class AuthSession(SQLModel, table=True):
+    """A login. The cookie holds a random id; only its SHA-256 is stored."""
+
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = _when(default=True)
+    expires_at: datetime = _when(index=True)
+    ip: str = Field(default="", max_length=45)
+    user_agent: str = Field(default="", max_length=300)
+
+
+class RateLimitHit(SQLModel, table=True):
+    """One counted attempt (a failed login, a registration) under a bucket and key."""
+
+    __tablename__ = "rate_limit_hit"
+    __table_args__ = (sa.Index("ix_rate_limit_hit_lookup", "bucket", "key", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bucket: str = Field(max_length=40)
+    key: str = Field(max_length=300)
+    created_at: datetime = _when(default=True)
+
+
+class PasswordReset(SQLModel, table=True):
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = _when(default=True)
+    expires_at: datetime = _when()
+    used_at: datetime | None = _when(nullable=True)
+
+
+class Upload(SQLModel, table=True):
+    """An image after checking and re-encoding; kept in the database so every host can serve it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    content_type: str = Field(max_length=40)
+    width: int
+    height: int
+    size: int
+    data: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = _when(default=True)
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    short_name: str = Field(default="", max_length=50)
+    website: str = Field(default="", max_length=500)
+    logo_id: int | None = Field(default=None, foreign_key="upload.id", ondelete="SET NULL")
+    created_at: datetime = _when(default=True)
+    version: int = 1
+
+
+class Event(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=100, unique=True)
+    title: str = Field(max_length=200)
+    description: str = _text(default="")
+    starts_at: datetime = _when()
+    ends_at: datetime = _when()
+    timezone: str = Field(max_length=64)
+    venue_name: str = Field(default="", max_length=200)
+    venue_address: str = Field(default="", max_length=500)
+    languages: str = Field(default="en", max_length=100)  # comma-separated, first is the default
+    status: EventStatus = Field(default=EventStatus.DRAFT, sa_type=sa.String(20), index=True)
+    visibility: Visibility = Field(default=Visibility.LISTED, sa_type=sa.String(20))
+    created_at: datetime = _when(default=True)
+    updated_at: datetime = _when(default=True)
+    version: int = 1
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code for code in self.languages.split(",") if code]
+
+
+class EventHost(SQLModel, table=True):
+    __tablename__ = "event_host"
+    __table_args__ = (sa.UniqueConstraint("event_id", "organisation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    position: int = 0
+
+
+class Membership(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("event_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    role: Role = Field(sa_type=sa.String(20))
+    created_at: datetime = _when(default=True)
+    version: int = 1
+
+
+class Invitation(SQLModel, table=True):
+    """An owner's invitation to join an event's team; the link carries a token, stored hashed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    email: str = Field(max_length=254)
+    role: Role = Field(sa_type=sa.String(20))
+    token_hash: str = Field(max_length=64, unique=True)
+    invited_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = _when(default=True)
+    expires_at: datetime = _when()
+    accepted_at: datetime | None = _when(nullable=True)
+    revoked_at: datetime | None = _when(nullable=True)
+
+
+class MailMessage(SQLModel, table=True):
+    """The outbox: written in the transaction that caused the mail, sent by `eventapp worker`."""
+
+    __tablename__ = "mail_message"
+    __table_args__ = (sa.Index("ix_mail_message_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(max_length=200, unique=True)
+    event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="SET NULL")
+    to_address: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    body_text: str = _text()
+    body_html: str = _text()
+    status: MailStatus = Field(default=MailStatus.QUEUED, sa_type=sa.String(20))
+    attempts: int = 0
+    next_attempt_at: datetime = _when(default=True)
+    claimed_at: datetime | None = _when(nullable=True)
+    sent_at: datetime | None = _when(nullable=True)
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = _when(default=True)
+
+
+class ActivityLog(SQLModel, table=True):
+    __tablename__ = "activity_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int | None = Field(
+        default=None, foreign_key="event.id", index=True, ondelete="CASCADE"
+    )
+    user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    action: str = Field(max_length=60)
+    object_type: str = Field(default="", max_length=40)
+    object_id: int | None = None
+    summary: str = Field(default="", max_length=300)
+    changes: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    created_at: datetime = _when(default=True, index=True)

@@ -1,0 +1,90 @@
+"""Images people upload (logos now, speakers' photos later), checked by content and re-encoded.
+
+The format comes from the bytes, never the file name or the declared type. Only JPEG, PNG and
+WebP are taken; the pixel count is checked before decoding (no decompression bombs); the image
+is decoded, turned upright, shrunk to a sane size and encoded afresh, which drops every piece of
+metadata (EXIF, GPS, comments) and anything smuggled after the image data.
+"""
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
+from sqlmodel import Session
+
+from eventapp.i18n import gettext as _
+from eventapp.models import Upload
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 1600
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+class UploadRefused(ValueError):
+    """The message says what was wrong, for the person who sent the file."""
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+def check_image(data: bytes, *, max_side: int = MAX_SIDE) -> CheckedImage:
+    if not data:
+        raise UploadRefused(_("Choose a file to upload."))
+    if len(data) > MAX_BYTES:
+        raise UploadRefused(_("The file is larger than 5 MB."))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+            kind = image.format
+            if image.width * image.height > MAX_PIXELS:
+                raise UploadRefused(_("The image has too many pixels."))
+            image.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UploadRefused(_("Upload a JPEG, PNG or WebP image.")) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, UploadRefused):
+            raise
+        raise UploadRefused(_("The image could not be read; it may be damaged.")) from None
+    image = ImageOps.exif_transpose(image)
+    image.thumbnail((max_side, max_side))
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    out = io.BytesIO()
+    if kind == "JPEG" and not has_alpha:
+        image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+    elif kind == "WEBP":
+        image.convert("RGBA" if has_alpha else "RGB").save(out, "WEBP", quality=88)
+    else:
+        kind = "PNG"
+        image.convert("RGBA" if has_alpha else "RGB").save(out, "PNG", optimize=True)
+    return CheckedImage(out.getvalue(), FORMATS[kind], image.width, image.height)
+
+
+def store_image(db: Session, image: CheckedImage) -> Upload:
+    """The stored upload for these bytes (identical images are kept once)."""
+    key = hashlib.sha256(image.data).hexdigest()[:40]
+    existing = db.scalar(select(Upload).where(Upload.key == key))
+    if existing is not None:
+        return existing
+    upload = Upload(
+        key=key,
+        content_type=image.content_type,
+        width=image.width,
+        height=image.height,
+        size=len(image.data),
+        data=image.data,
+    )
+    db.add(upload)
+    db.flush()
+    return upload

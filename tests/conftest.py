@@ -1,0 +1,111 @@
+"""Test fixtures: every database test runs on SQLite, and on PostgreSQL when
+EVENTAPP_TEST_POSTGRES_URL is set (`.ci/run` always sets it).
+
+Each backend is migrated once per run (through Alembic, as in production) into its own SQLite
+file or PostgreSQL schema; each test starts from empty tables.
+"""
+
+import os
+import secrets
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlmodel import SQLModel
+
+from eventapp import db as database
+from eventapp.config import get_settings
+
+POSTGRES_URL = os.environ.get("EVENTAPP_TEST_POSTGRES_URL", "")
+NO_POSTGRES = "PostgreSQL not configured: set EVENTAPP_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+TEST_SECRET = "test-secret-key-" + "x" * 32
+BASE_URL = "http://testserver"
+
+
+def postgres_url_with_schema(schema: str) -> str:
+    """The configured server and database, with our own schema first on the search path."""
+    url = sa.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = sa.create_engine(url.set(query={}))
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+def backend_url(backend: str, tmp_path_factory, name: str) -> str:
+    if backend == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip(NO_POSTGRES)
+        return postgres_url_with_schema(f"{name}_{os.getpid()}")
+    return f"sqlite:///{tmp_path_factory.mktemp(name) / 'eventapp.sqlite3'}"
+
+
+def configure(monkeypatch_env: dict[str, str]) -> None:
+    os.environ.update(monkeypatch_env)
+    get_settings.cache_clear()
+    database.reset_engine()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    """A migrated database on each backend; settings point the app at it."""
+    url = backend_url(request.param, tmp_path_factory, "eventapp_test")
+    data_dir = tmp_path_factory.mktemp("data")
+    configure(
+        {
+            "EVENTAPP_DATABASE_URL": url,
+            "EVENTAPP_DATA_DIR": str(data_dir),
+            "EVENTAPP_SECRET_KEY": TEST_SECRET,
+            "EVENTAPP_BASE_URL": BASE_URL,
+            "EVENTAPP_SMTP_URL": "",
+            "EVENTAPP_TRUSTED_PROXIES": "",
+        }
+    )
+    database.upgrade(url)
+    yield url
+    database.reset_engine()
+
+
+@pytest.fixture
+def engine(database_url):
+    configure({"EVENTAPP_DATABASE_URL": database_url})
+    engine = database.get_engine()
+    yield engine
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def db(engine):
+    """A write session for arranging data; commit what the app should see."""
+    with database.new_session(engine, write=True) as session:
+        yield session
+
+
+@pytest.fixture
+def app(engine):
+    from eventapp.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def random_email(prefix: str = "person") -> str:
+    return f"{prefix}-{secrets.token_hex(4)}@example.org"

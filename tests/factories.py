@@ -1,0 +1,121 @@
+"""Plain functions that make real rows (no mocks of our own code)."""
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from bs4 import BeautifulSoup
+from sqlmodel import Session
+
+from eventapp import auth
+from eventapp.models import (
+    Event,
+    EventHost,
+    EventStatus,
+    Membership,
+    Organisation,
+    Role,
+    User,
+    Visibility,
+)
+
+PASSWORD = "a sturdy passphrase 42"
+
+
+def make_user(
+    db: Session,
+    email: str | None = None,
+    *,
+    name: str = "",
+    is_admin: bool = False,
+    password: str = PASSWORD,
+) -> User:
+    email = email or f"user-{secrets.token_hex(4)}@example.org"
+    user = auth.create_user(
+        db, email, password, name=name or email.split("@")[0], is_admin=is_admin
+    )
+    db.commit()
+    return user
+
+
+def make_event(
+    db: Session,
+    *,
+    title: str = "Seminar on Online Scams",
+    slug: str | None = None,
+    status: EventStatus = EventStatus.PUBLISHED,
+    visibility: Visibility = Visibility.LISTED,
+    starts_at: datetime | None = None,
+    days: int = 1,
+    timezone: str = "Asia/Bangkok",
+    languages: str = "en,th",
+    owner: User | None = None,
+    **fields,
+) -> Event:
+    starts_at = starts_at or datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+    event = Event(
+        slug=slug or f"event-{secrets.token_hex(4)}",
+        title=title,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(days=days) - timedelta(hours=16),
+        timezone=timezone,
+        languages=languages,
+        status=status,
+        visibility=visibility,
+        **fields,
+    )
+    db.add(event)
+    db.flush()
+    if owner is not None:
+        db.add(Membership(event_id=event.id, user_id=owner.id, role=Role.OWNER))
+    db.commit()
+    return event
+
+
+def add_member(db: Session, event: Event, user: User, role: Role) -> Membership:
+    membership = Membership(event_id=event.id, user_id=user.id, role=role)
+    db.add(membership)
+    db.commit()
+    return membership
+
+
+def add_host(db: Session, event: Event, name: str, *, position: int = 0, **fields) -> Organisation:
+    organisation = Organisation(name=name, **fields)
+    db.add(organisation)
+    db.flush()
+    db.add(EventHost(event_id=event.id, organisation_id=organisation.id, position=position))
+    db.commit()
+    return organisation
+
+
+# Working the pages -------------------------------------------------------------------------
+
+
+def page(response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "lxml")
+
+
+def csrf_from(client, path: str = "/login") -> str:
+    """The CSRF token of a form on `path` (fetching it also sets the CSRF cookie)."""
+    response = client.get(path)
+    field = page(response).select_one("input[name=csrf_token]")
+    assert field is not None, f"no CSRF field on {path}"
+    return field["value"]
+
+
+def post_form(
+    client,
+    path: str,
+    data: dict | None = None,
+    *,
+    token_from: str | None = None,
+    files=None,
+    headers=None,
+):
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_from(client, token_from or "/login"))
+    return client.post(path, data=data, files=files, headers=headers)
+
+
+def log_in(client, user: User, password: str = PASSWORD) -> None:
+    response = post_form(client, "/login", {"email": user.email, "password": password})
+    assert response.status_code == 303, response.text
