@@ -71,7 +71,7 @@ def test_each_revision_steps_down_and_up_one_at_a_time(fresh_url):
     script = database.ScriptDirectory.from_config(database.alembic_config(fresh_url))
     revisions = [rev.revision for rev in script.walk_revisions()]
 
-    for revision in revisions:
+    for _revision in revisions:
         database.downgrade(fresh_url, "-1")
     database.upgrade(fresh_url)
 
