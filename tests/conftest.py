@@ -138,3 +138,74 @@ def count_queries(engine):
             sa.event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def spawn_server(engine, database_url, tmp_path):
+    """`spawn_server()` starts `eventapp serve` in its own process over the test database and
+    returns its base URL; every server is stopped at the end of the test."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    processes: list[subprocess.Popen] = []
+
+    def spawn(*, workers: int = 1, env: dict[str, str] | None = None) -> str:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        environment = {
+            **os.environ,
+            "EVENTAPP_DATABASE_URL": database_url,
+            "EVENTAPP_DATA_DIR": str(tmp_path),
+            "EVENTAPP_SECRET_KEY": TEST_SECRET,
+            "EVENTAPP_BASE_URL": BASE_URL,
+            **(env or {}),
+        }
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "eventapp",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        processes.append(process)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode())
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    return url
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    yield spawn
+    import signal
+
+    for process in processes:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -94,7 +94,7 @@ def page(response) -> BeautifulSoup:
     return BeautifulSoup(response.text, "lxml")
 
 
-def csrf_from(client, path: str = "/login") -> str:
+def csrf_from(client, path: str = "/") -> str:
     """The CSRF token of a form on `path` (fetching it also sets the CSRF cookie)."""
     response = client.get(path)
     field = page(response).select_one("input[name=csrf_token]")
@@ -112,7 +112,7 @@ def post_form(
     headers=None,
 ):
     data = dict(data or {})
-    data.setdefault("csrf_token", csrf_from(client, token_from or "/login"))
+    data.setdefault("csrf_token", csrf_from(client, token_from or "/"))
     return client.post(path, data=data, files=files, headers=headers)
 
 
