@@ -131,3 +131,14 @@ def test_settings_default_to_sqlite_in_the_data_directory(tmp_path):
 
     assert settings.resolved_database_url() == f"sqlite:///{tmp_path / 'eventapp.sqlite3'}"
     get_settings.cache_clear()
+
+
+def test_serve_applies_pending_migrations_on_sqlite_at_start(spawn_server, tmp_path):
+    url = f"sqlite:///{tmp_path / 'brand-new.sqlite3'}"
+
+    base = spawn_server(env={"EVENTAPP_DATABASE_URL": url})
+
+    engine = database.make_engine(url)
+    assert database.current_revision(engine) == database.head_revision()
+    engine.dispose()
+    assert base.startswith("http://127.0.0.1:")
