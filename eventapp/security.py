@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session
 from zxcvbn import zxcvbn
 
+from eventapp.i18n import gettext as _
 from eventapp.models import RateLimitHit, utcnow
 
 PASSWORD_MIN_LENGTH = 8
@@ -58,15 +59,15 @@ def needs_rehash(password_hash: str) -> bool:
 def password_problem(password: str) -> str | None:
     """Why a new password is refused, or None. Passwords are used exactly as typed."""
     if len(password) < PASSWORD_MIN_LENGTH:
-        return f"Use at least {PASSWORD_MIN_LENGTH} characters."
+        return _("Use at least %(min)s characters.", min=PASSWORD_MIN_LENGTH)
     if len(password) > PASSWORD_MAX_LENGTH:
-        return f"Use at most {PASSWORD_MAX_LENGTH} characters."
+        return _("Use at most %(max)s characters.", max=PASSWORD_MAX_LENGTH)
     # zxcvbn's cost grows with length; a common password is never this long anyway.
     sequence = zxcvbn(password[:64])["sequence"] if len(password) <= 64 else []
     for match in sequence:
         whole = match["i"] == 0 and match["j"] == len(password) - 1
         if whole and match.get("dictionary_name") == "passwords":
-            return "This password is on a list of common passwords; choose another."
+            return _("This password is on a list of common passwords; choose another.")
     return None
 
 
@@ -115,24 +116,38 @@ def _in(address: str, networks: list) -> bool:
 
 
 # Rate limits -----------------------------------------------------------------------------------
-# Counted in the database, so the limit holds across every worker on every host.
+# Counted in the database, so the limit holds across every worker on every host. Keys are cut to
+# the column's length the same way when counting and when recording, so a longer key cannot
+# slip past its own count.
+
+KEY_LENGTH = 300
 
 
 def count_hits(db: Session, bucket: str, key: str, *, window: timedelta) -> int:
     since = utcnow() - window
     query = select(func.count()).where(
-        RateLimitHit.bucket == bucket, RateLimitHit.key == key, RateLimitHit.created_at >= since
+        RateLimitHit.bucket == bucket,
+        RateLimitHit.key == key[:KEY_LENGTH],
+        RateLimitHit.created_at >= since,
     )
     return db.scalar(query) or 0
 
 
+def is_limited(db: Session, bucket: str, key: str, *, limit: int, window: timedelta) -> bool:
+    return count_hits(db, bucket, key, window=window) >= limit
+
+
 def record_hit(db: Session, bucket: str, key: str) -> None:
-    db.add(RateLimitHit(bucket=bucket, key=key[:300]))
+    db.add(RateLimitHit(bucket=bucket, key=key[:KEY_LENGTH]))
     db.flush()
 
 
 def clear_hits(db: Session, bucket: str, key: str) -> None:
-    db.execute(delete(RateLimitHit).where(RateLimitHit.bucket == bucket, RateLimitHit.key == key))
+    db.execute(
+        delete(RateLimitHit).where(
+            RateLimitHit.bucket == bucket, RateLimitHit.key == key[:KEY_LENGTH]
+        )
+    )
 
 
 def purge_hits(db: Session, *, older_than: datetime) -> int:

@@ -96,6 +96,40 @@ def app(engine):
     return create_app()
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """argon2 at production cost makes up most of the run time of the tests that log in;
+    tests use the same algorithm with the smallest cost."""
+    from argon2 import PasswordHasher
+
+    from eventapp import security
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(security, "_hasher", cheap)
+    monkeypatch.setattr(security, "_DUMMY_HASH", cheap.hash("dummy"))
+
+
+@pytest.fixture
+def settings_env(monkeypatch):
+    """Change `EVENTAPP_` settings for one test: settings_env(base_url="https://...")."""
+
+    def change(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"EVENTAPP_{name.upper()}", value)
+        get_settings.cache_clear()
+
+    yield change
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def other_client(app):
+    """A second browser, with its own cookies."""
+    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as second:
+        yield second
+
+
 @pytest.fixture
 def client(app):
     with TestClient(app, base_url=BASE_URL, follow_redirects=False) as test_client:

@@ -87,6 +87,20 @@ def add_host(db: Session, event: Event, name: str, *, position: int = 0, **field
     return organisation
 
 
+def read(db: Session, query):
+    """One value the app wrote, then end the read (on SQLite a write session's read holds the
+    write lock, and the app's next write would wait for it)."""
+    value = db.scalar(query.execution_options(populate_existing=True))
+    db.commit()
+    return value
+
+
+def read_all(db: Session, query) -> list:
+    rows = list(db.scalars(query.execution_options(populate_existing=True)).all())
+    db.commit()
+    return rows
+
+
 # Working the pages -------------------------------------------------------------------------
 
 

@@ -33,13 +33,20 @@ def get_db(request: Request) -> Iterator[Session]:
 Db = Annotated[Session, Depends(get_db)]
 
 
-def current_user(request: Request, db: Db) -> User | None:
+def _session_user(request: Request, db: Db) -> User | None:
     if not hasattr(request.state, "user"):
-        user = auth.user_for_session(db, request.cookies.get(SESSION_COOKIE))
-        request.state.user = user
-        if user and user.language and not request.cookies.get("eventapp_lang"):
-            i18n.set_language(user.language)
+        request.state.user = auth.user_for_session(db, request.cookies.get(SESSION_COOKIE))
     return request.state.user
+
+
+async def current_user(
+    request: Request, user: Annotated[User | None, Depends(_session_user)]
+) -> User | None:
+    # Async on purpose: a sync dependency runs in a worker thread with a copy of the context,
+    # so a language set there would never reach the page. Here it is set in the request's task.
+    if user and user.language in i18n.LANGUAGES and not request.cookies.get("eventapp_lang"):
+        i18n.set_language(user.language)
+    return user
 
 
 class LoginRequired(Exception):
