@@ -6,6 +6,7 @@ is decoded, turned upright, shrunk to a sane size and encoded afresh, which drop
 metadata (EXIF, GPS, comments) and anything smuggled after the image data.
 """
 
+import contextlib
 import hashlib
 import io
 import warnings
@@ -36,26 +37,50 @@ class CheckedImage:
     height: int
 
 
+def _looks_like_markup(data: bytes) -> bool:
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<?xml", b"<svg", b"<!doctype", b"<html", b"<!--"))
+
+
 def check_image(data: bytes, *, max_side: int = MAX_SIDE) -> CheckedImage:
     if not data:
         raise UploadRefused(_("Choose a file to upload."))
     if len(data) > MAX_BYTES:
         raise UploadRefused(_("The file is larger than 5 MB."))
+    if _looks_like_markup(data):
+        # SVG can carry scripts; an HTML page renamed .png is not an image at all.
+        raise UploadRefused(
+            _("SVG and other markup files are not accepted. Upload a JPEG, PNG or WebP image.")
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=list(FORMATS))
             kind = image.format
             if image.width * image.height > MAX_PIXELS:
-                raise UploadRefused(_("The image has too many pixels."))
+                raise UploadRefused(
+                    _(
+                        "The image has too many pixels (at most %(max)s million).",
+                        max=MAX_PIXELS // 1_000_000,
+                    )
+                )
             image.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UploadRefused(
+            _(
+                "The image has too many pixels (at most %(max)s million).",
+                max=MAX_PIXELS // 1_000_000,
+            )
+        ) from None
+    except UnidentifiedImageError:
         raise UploadRefused(_("Upload a JPEG, PNG or WebP image.")) from None
     except (OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, UploadRefused):
             raise
         raise UploadRefused(_("The image could not be read; it may be damaged.")) from None
-    image = ImageOps.exif_transpose(image)
+    # Unreadable orientation data: keep the image as it is stored.
+    with contextlib.suppress(OSError, SyntaxError, ValueError, TypeError, KeyError):
+        image = ImageOps.exif_transpose(image) or image
     image.thumbnail((max_side, max_side))
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info

@@ -1,6 +1,7 @@
 """Public pages: the list of events, an event's page, logos, the language choice, health."""
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -28,6 +29,7 @@ def health() -> Response:
 
 @router.get("/", name="list_events")
 def list_events(request: Request, db: Db, user: OptionalUser):
+    """Published, listed events: upcoming soonest first, then the recent past."""
     upcoming, past = events.public_events(db)
     hosts = events.hosts_of(db, [e.id for e in upcoming + past])
     return render(
@@ -44,8 +46,14 @@ def show_event(request: Request, slug: str, db: Db, user: OptionalUser):
     if not events.is_public(event) and not is_team:
         raise HTTPException(status_code=404)
     hosts = events.hosts_of(db, [event.id])[event.id]
-    url = str(request.url_for("show_event", slug=event.slug))
-    jsonld = event_jsonld(event, [organisation for organisation, _logo in hosts], url=url)
+    # Absolute addresses come from EVENTAPP_BASE_URL, never from the request's Host header.
+    base = get_settings().base_url
+    jsonld = event_jsonld(
+        event,
+        hosts,
+        url=base + quote(request.app.url_path_for("show_event", slug=event.slug)),
+        media_url=lambda key: base + request.app.url_path_for("media", key=key),
+    )
     return render(
         request,
         "public/event.html",
