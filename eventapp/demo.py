@@ -54,30 +54,33 @@ HOSTS = [
     },
 ]
 
-SEMINAR_DESCRIPTION = """\
-A one-day seminar co-hosted by the Ministry of Foreign Affairs of Thailand and the Delegation of
-the European Union to Thailand, within the EU's project *Enhancing the EU's Security Cooperation
-in and with Asia and the Indo-Pacific* (ESIWA+).
 
-Experts from Thailand and the European Union exchange views on:
+def _paragraphs(*blocks: str) -> str:
+    """Markdown as an organiser would type it: one line per paragraph or list item."""
+    return "\n\n".join(" ".join(block.split()) for block in blocks) + "\n"
 
-- combating online scams linked to other transnational crimes;
-- strengthening legal and operational frameworks;
-- building public–private partnerships with civil society, the private sector, telecom
-  providers and digital platforms.
 
-The day opens with remarks by H.E. Mr. Russ Jalichandra, Vice Minister for Foreign Affairs,
-and H.E. Mr. David Daly, Ambassador of the European Union to Thailand, with Professor Wisit
-Wisitsora-at, Permanent Secretary of the Ministry of Digital Economy and Society.
-"""
+SEMINAR_DESCRIPTION = _paragraphs(
+    """A one-day seminar co-hosted by the Ministry of Foreign Affairs of Thailand and the
+    Delegation of the European Union to Thailand, within the EU's project *Enhancing the EU's
+    Security Cooperation in and with Asia and the Indo-Pacific* (ESIWA+).""",
+    "Experts from Thailand and the European Union exchange views on:",
+    "- combating online scams linked to other transnational crimes;",
+    "- strengthening legal and operational frameworks;",
+    """- building public–private partnerships with civil society, the private sector, telecom
+    providers and digital platforms.""",
+    """The day opens with remarks by H.E. Mr. Russ Jalichandra, Vice Minister for Foreign
+    Affairs, and H.E. Mr. David Daly, Ambassador of the European Union to Thailand, with
+    Professor Wisit Wisitsora-at, Permanent Secretary of the Ministry of Digital Economy and
+    Society.""",
+).replace(";\n\n- ", ";\n- ")
 
-FORUM_DESCRIPTION = """\
-The EU–Southeast Asia Digital Diplomacy Forum follows the EU–Thailand seminar on combating
-online scams. Experts from both regions share knowledge and best practice on cybersecurity
-cooperation, information sharing and capacity building.
-
-*Demonstration event: the programme and speakers are placeholders.*
-"""
+FORUM_DESCRIPTION = _paragraphs(
+    """The EU–Southeast Asia Digital Diplomacy Forum follows the EU–Thailand seminar on
+    combating online scams. Experts from both regions share knowledge and best practice on
+    cybersecurity cooperation, information sharing and capacity building.""",
+    "*Demonstration event: the programme and speakers are placeholders.*",
+)
 
 
 def _local(day: datetime, hour: int, minute: int = 0) -> datetime:
