@@ -16,12 +16,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eventapp import i18n, security
 from eventapp.config import get_settings, resource_dir
-from eventapp.routes import access, account, admin, manage_events, manage_team, public
+from eventapp.routes import (
+    access,
+    account,
+    admin,
+    manage_events,
+    manage_hosts,
+    manage_team,
+    public,
+)
 from eventapp.templating import render
 
 log = logging.getLogger("eventapp")
 
-LANGUAGE_COOKIE = "eventapp_lang"
 MAX_FORM_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_MULTIPART_BYTES = MAX_UPLOAD_BYTES + 256 * 1024
@@ -60,7 +67,7 @@ class RequestContext:
         state["client_ip"] = security.client_ip(
             peer, request.headers.get("x-forwarded-for"), settings.proxy_networks
         )
-        chosen = request.cookies.get(LANGUAGE_COOKIE)
+        chosen = request.cookies.get(access.LANGUAGE_COOKIE)
         if chosen not in i18n.LANGUAGES:
             chosen = i18n.negotiate(request.headers.get("accept-language"))
         token = i18n.set_language(chosen)
@@ -268,7 +275,7 @@ def create_app() -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
-    for module in (public, account, manage_events, manage_team, admin):
+    for module in (public, account, manage_events, manage_hosts, manage_team, admin):
         app.include_router(module.router)
 
     app.add_middleware(BodyLimit)

@@ -1,16 +1,22 @@
-"""HTML forms: submitted fields checked by a pydantic model, errors keyed by field.
+"""HTML forms: submitted fields checked by a pydantic model, errors keyed by field, and where
+a successful post goes.
 
-A page re-renders its form with status 422 and each message beside its field. Limits are
-checked here, so they hold the same on SQLite (which does not enforce VARCHAR lengths) and
-PostgreSQL. NUL bytes are refused everywhere (PostgreSQL cannot store them in text).
+A page re-renders its form with status 422 and each message beside its field; success answers
+303 (`see_other`). Limits are checked here, so they hold the same on SQLite (which does not
+enforce VARCHAR lengths) and PostgreSQL. NUL bytes are refused everywhere (PostgreSQL cannot
+store them in text).
 """
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
 
 from eventapp.i18n import gettext as _
+from eventapp.templating import is_htmx_fragment_request
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -66,3 +72,27 @@ def parse(model: type[M], values: Mapping[str, Any]) -> tuple[M | None, dict[str
             errors.setdefault(field, _message(error))
         return None, errors
     return (None, errors) if errors else (parsed, {})
+
+
+def int_or_none(value: Any) -> int | None:
+    """A submitted whole number (a form's `version`, say), or None when it is missing or not one."""
+    try:
+        return int(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+async def submitted_form(request: Request) -> FormData:
+    """The posted form (parsed once; the CSRF check may already have read it)."""
+    return await request.form()
+
+
+Submitted = Annotated[FormData, Depends(submitted_form)]
+
+
+def see_other(request: Request, url: str) -> Response:
+    """After a successful form: 303 to `url`, or HX-Redirect when htmx sent it (htmx would
+    otherwise follow the redirect itself and swap the next page into the form)."""
+    if is_htmx_fragment_request(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)

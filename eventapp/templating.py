@@ -1,6 +1,7 @@
 """Jinja2 pages: one template per page, its HTMX fragments are its blocks (jinja2-fragments)."""
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,11 @@ def is_htmx_fragment_request(request: Request) -> bool:
         and headers.get("hx-boosted") != "true"
         and headers.get("hx-history-restore-request") != "true"
     )
+
+
+def path_for(request: Request, name: str, /, **params: Any) -> str:
+    """The path of the route called `name` (never a Host-derived URL)."""
+    return str(request.app.url_path_for(name, **params))
 
 
 def _locale() -> str:
@@ -84,16 +90,13 @@ def page_context(request: Request) -> dict[str, Any]:
             get_settings().resolved_secret_key(), request.scope["state"]["csrf_cookie"]
         )
 
-    def url_for(name: str, /, **params: Any) -> str:
-        return str(request.app.url_path_for(name, **params))
-
     return {
         "csrf_token": csrf_token,
         "csrf_field": security.CSRF_FIELD,
         "user": getattr(request.state, "user", None),
         "lang": i18n.current_language(),
         "settings": get_settings(),
-        "url_for": url_for,
+        "url_for": partial(path_for, request),
     }
 
 

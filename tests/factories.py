@@ -19,6 +19,7 @@ from eventapp.models import (
 )
 
 PASSWORD = "a sturdy passphrase 42"
+NEW_PASSWORD = "another sturdy passphrase 7"
 
 
 def make_user(
@@ -108,6 +109,16 @@ def page(response) -> BeautifulSoup:
     return BeautifulSoup(response.text, "lxml")
 
 
+def fragment(response) -> BeautifulSoup:
+    """An htmx answer parsed as it is (lxml would wrap it in <html><body>)."""
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def text_of(response, selector: str = "main") -> str:
+    """The words a reader sees in `selector`, with white space folded."""
+    return " ".join(page(response).select_one(selector).get_text(" ").split())
+
+
 def csrf_from(client, path: str = "/") -> str:
     """The CSRF token of a form on `path` (fetching it also sets the CSRF cookie)."""
     response = client.get(path)
@@ -128,6 +139,11 @@ def post_form(
     data = dict(data or {})
     data.setdefault("csrf_token", csrf_from(client, token_from or "/"))
     return client.post(path, data=data, files=files, headers=headers)
+
+
+def submit(client, path: str, data: dict | None = None, **kwargs):
+    """Post a form as the logged-in user (any manage page carries the CSRF token)."""
+    return post_form(client, path, data, token_from="/manage/", **kwargs)
 
 
 def log_in(client, user: User, password: str = PASSWORD) -> None:

@@ -3,7 +3,6 @@ password)."""
 
 import pytest
 from argon2 import PasswordHasher
-from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -11,49 +10,23 @@ from eventapp import auth, i18n, security
 from eventapp.config import get_settings
 from eventapp.models import ActivityLog, RateLimitHit, User
 from tests.conftest import BASE_URL
-from tests.factories import PASSWORD, csrf_from, log_in, make_user, page, post_form
-
-NEW_PASSWORD = "another sturdy passphrase 7"
-
-
-@pytest.fixture
-def settings_env(monkeypatch):
-    """Change `EVENTAPP_` settings for one test: settings_env(trusted_proxies="10.0.0.0/8")."""
-
-    def change(**values: str) -> None:
-        for name, value in values.items():
-            monkeypatch.setenv(f"EVENTAPP_{name.upper()}", value)
-        get_settings.cache_clear()
-
-    yield change
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
-
-def _read(db, query):
-    """Read what the app wrote, then end the read (on SQLite it holds the write lock)."""
-    value = db.scalar(query.execution_options(populate_existing=True))
-    db.commit()
-    return value
-
-
-def _read_all(db, query) -> list:
-    rows = list(db.scalars(query.execution_options(populate_existing=True)).all())
-    db.commit()
-    return rows
+from tests.factories import (
+    NEW_PASSWORD,
+    PASSWORD,
+    csrf_from,
+    fragment,
+    log_in,
+    make_user,
+    page,
+    post_form,
+    read,
+    read_all,
+    text_of,
+)
 
 
 def _fresh(db, user: User) -> User:
-    return _read(db, select(User).where(User.id == user.id))
-
-
-def fragment(response) -> BeautifulSoup:
-    """An htmx answer parsed as it is (lxml would wrap it in <html><body>)."""
-    return BeautifulSoup(response.text, "html.parser")
-
-
-def _text(response, selector: str = "main") -> str:
-    return " ".join(page(response).select_one(selector).get_text(" ").split())
+    return read(db, select(User).where(User.id == user.id))
 
 
 def _login(client, email: str, password: str, headers=None):
@@ -166,8 +139,8 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client, db):
     unknown_email = _login(client, "nobody-here@example.org", "not my password at all")
 
     assert wrong_password.status_code == unknown_email.status_code == 422
-    assert _text(wrong_password) == _text(unknown_email)
-    assert _text(wrong_password, "#form-error") == "The email or password is not right."
+    assert text_of(wrong_password) == text_of(unknown_email)
+    assert text_of(wrong_password, "#form-error") == "The email or password is not right."
 
 
 def test_an_unknown_email_still_costs_one_argon2_verification(client, db, monkeypatch):
@@ -252,7 +225,7 @@ def test_failed_logins_are_limited_per_account(client, db):
 
     assert statuses == [422] * auth.LOGIN_LIMIT_PER_ACCOUNT + [429]
     assert right_password.status_code == 429
-    assert _text(right_password, "#form-error") == (
+    assert text_of(right_password, "#form-error") == (
         "Too many failed attempts. Wait a few minutes and try again."
     )
 
@@ -262,7 +235,7 @@ def test_the_account_limit_counts_in_the_database(client, db):
 
     _login(client, user.email, "not my password at all")
 
-    hits = _read_all(db, select(RateLimitHit).order_by(RateLimitHit.bucket))
+    hits = read_all(db, select(RateLimitHit).order_by(RateLimitHit.bucket))
     assert [(hit.bucket, hit.key) for hit in hits] == [
         ("login-account", user.email),
         ("login-address", "testclient"),
@@ -275,7 +248,7 @@ def test_a_successful_login_clears_the_accounts_count_but_not_the_addresss(clien
 
     _login(client, user.email, PASSWORD)
 
-    hits = _read_all(db, select(RateLimitHit.bucket))
+    hits = read_all(db, select(RateLimitHit.bucket))
     assert hits == ["login-address"]
 
 
@@ -302,7 +275,7 @@ def test_a_spoofed_forwarded_for_does_not_escape_the_address_limit(client, db, s
     ]
 
     assert statuses == [422] * auth.LOGIN_LIMIT_PER_ADDRESS + [429]
-    keys = _read_all(db, select(RateLimitHit.key).where(RateLimitHit.bucket == "login-address"))
+    keys = read_all(db, select(RateLimitHit.key).where(RateLimitHit.bucket == "login-address"))
     assert set(keys) == {"testclient"}
 
 
@@ -334,7 +307,7 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(app, db, settin
 
     assert spread == [422] * len(addresses)
     assert one_address == [422] * auth.LOGIN_LIMIT_PER_ADDRESS + [429]
-    keys = _read_all(db, select(RateLimitHit.key).where(RateLimitHit.bucket == "login-address"))
+    keys = read_all(db, select(RateLimitHit.key).where(RateLimitHit.bucket == "login-address"))
     assert set(keys) == {*addresses, "198.51.100.1"}
 
 
@@ -413,7 +386,7 @@ def test_changing_the_name_saves_it_logs_it_and_says_so(client, db):
     assert _fresh(db, user).name == "New Name"
     notice = page(client.get(response.headers["location"])).select_one("#notice")
     assert notice.get_text() == "Your account has been saved."
-    entry = _read(db, select(ActivityLog))
+    entry = read(db, select(ActivityLog))
     assert (entry.action, entry.event_id, entry.user_id, entry.changes) == (
         "account.update",
         None,
@@ -609,7 +582,7 @@ def test_changing_the_password_sets_it_logs_it_and_says_so(client, db):
     assert notice.get_text() == (
         "Your password has been changed. You have been logged out everywhere else."
     )
-    entry = _read(db, select(ActivityLog))
+    entry = read(db, select(ActivityLog))
     assert (entry.action, entry.event_id, entry.user_id) == (
         "account.change_password",
         None,

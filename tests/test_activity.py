@@ -8,11 +8,7 @@ from sqlalchemy import select
 
 from eventapp import activity
 from eventapp.models import ActivityLog, Event, EventHost, EventStatus, Role
-from tests.factories import add_member, log_in, make_event, make_user, page, post_form
-
-
-def submit(client, path, data, **kwargs):
-    return post_form(client, path, data, token_from="/manage/", **kwargs)
+from tests.factories import add_member, log_in, make_event, make_user, page, submit
 
 
 def logged(db, event) -> list[tuple[str, dict]]:

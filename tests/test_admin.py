@@ -1,12 +1,10 @@
 """Site administration: the mail outbox and accounts, for site administrators only."""
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from eventapp import mail, team
 from eventapp.models import ActivityLog, MailMessage, MailStatus, Role, User
-from tests.conftest import BASE_URL
 from tests.factories import log_in, make_event, make_user, page, post_form
 
 HTMX = {"HX-Request": "true"}
@@ -21,12 +19,6 @@ def admin(db):
 def admin_client(client, admin):
     log_in(client, admin)
     return client
-
-
-@pytest.fixture
-def other_client(app):
-    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as second:
-        yield second
 
 
 def queue_mail(db, count: int, *, owner=None) -> list[MailMessage]:

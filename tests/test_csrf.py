@@ -5,36 +5,19 @@ changes nothing."""
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from eventapp.models import AuthSession, User
 from tests.conftest import BASE_URL
-from tests.factories import PASSWORD, csrf_from, log_in, make_user, page
-
-NEW_PASSWORD = "another sturdy passphrase 7"
-
-
-@pytest.fixture
-def other_client(app):
-    """Another browser, with its own CSRF cookie."""
-    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as second:
-        yield second
-
-
-def _read(db, query):
-    """Read what the app wrote, then end the read (on SQLite it holds the write lock)."""
-    value = db.scalar(query.execution_options(populate_existing=True))
-    db.commit()
-    return value
+from tests.factories import NEW_PASSWORD, PASSWORD, csrf_from, log_in, make_user, page, read
 
 
 def _state(db, user) -> tuple:
     """Everything the requests below could change."""
     return (
-        _read(db, select(User.name).where(User.id == user.id)),
-        _read(db, select(User.password_hash).where(User.id == user.id)),
-        _read(db, select(func.count()).select_from(AuthSession)),
+        read(db, select(User.name).where(User.id == user.id)),
+        read(db, select(User.password_hash).where(User.id == user.id)),
+        read(db, select(func.count()).select_from(AuthSession)),
     )
 
 
@@ -126,7 +109,7 @@ def test_a_forged_login_is_refused_and_logs_nobody_in(client, other_client, db, 
     )
 
     assert response.status_code == 403
-    assert _read(db, select(func.count()).select_from(AuthSession)) == 0
+    assert read(db, select(func.count()).select_from(AuthSession)) == 0
 
 
 def test_htmx_sends_the_token_from_the_page_in_a_header(client, db):
@@ -141,7 +124,7 @@ def test_htmx_sends_the_token_from_the_page_in_a_header(client, db):
     )
 
     assert (response.status_code, response.headers["hx-redirect"]) == (204, "/account?done=profile")
-    assert _read(db, select(User.name).where(User.id == user.id)) == "Renamed by htmx"
+    assert read(db, select(User.name).where(User.id == user.id)) == "Renamed by htmx"
 
 
 def test_a_same_origin_request_with_its_token_passes_the_fetch_metadata_checks(client, db):

@@ -3,13 +3,9 @@
 import pytest
 from fastapi import APIRouter
 
-from tests.factories import csrf_from, page
+from tests.factories import csrf_from, page, text_of
 
 PROBE = "<script>alert('x')</script>"
-
-
-def _visible_text(response) -> str:
-    return " ".join(page(response).select_one("main").get_text(" ").split())
 
 
 def test_unknown_page_is_a_friendly_404_that_does_not_echo_the_address(client):
@@ -17,7 +13,7 @@ def test_unknown_page_is_a_friendly_404_that_does_not_echo_the_address(client):
 
     assert response.status_code == 404
     assert page(response).select_one("h1").get_text() == "Page not found"
-    assert "alert" not in _visible_text(response)
+    assert "alert" not in text_of(response)
     scripts = [script.get("src") for script in page(response).select("script")]
     assert scripts == ["/static/vendor/htmx-2.0.11.min.js"]
 
@@ -53,7 +49,7 @@ def test_a_crash_is_a_friendly_500_with_the_security_headers(app, client):
 
     assert response.status_code == 500
     assert page(response).select_one("h1").get_text() == "Something went wrong"
-    assert "alert" not in _visible_text(response)
+    assert "alert" not in text_of(response)
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"].split("; ")
 

@@ -7,12 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from eventapp.models import ActivityLog, Event, EventStatus, Membership, Role
-from tests.factories import add_host, add_member, log_in, make_event, make_user, page, post_form
-
-
-def submit(client, path, data, **kwargs):
-    """Post a form as the logged-in user (any manage page carries the CSRF token)."""
-    return post_form(client, path, data, token_from="/manage/", **kwargs)
+from tests.factories import add_host, add_member, log_in, make_event, make_user, page, submit
 
 
 def event_form(**overrides) -> dict:

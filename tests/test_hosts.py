@@ -8,11 +8,7 @@ from sqlalchemy import func, select
 
 from eventapp import events
 from eventapp.models import ActivityLog, EventHost, EventStatus, Organisation, Role, Upload
-from tests.factories import add_host, add_member, log_in, make_event, make_user, page, post_form
-
-
-def submit(client, path, data, **kwargs):
-    return post_form(client, path, data, token_from="/manage/", **kwargs)
+from tests.factories import add_host, add_member, log_in, make_event, make_user, page, submit
 
 
 def png(size=(120, 60), colour=(0, 51, 153)) -> bytes:

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from eventapp import auth, i18n, security
@@ -21,34 +20,19 @@ from eventapp.models import (
     utcnow,
 )
 from tests.conftest import BASE_URL
-from tests.factories import PASSWORD, log_in, make_user, page, post_form
+from tests.factories import (
+    NEW_PASSWORD,
+    PASSWORD,
+    fragment,
+    log_in,
+    make_user,
+    page,
+    post_form,
+    read,
+    read_all,
+)
 
-NEW_PASSWORD = "another sturdy passphrase 7"
 RESET_PREFIX = f"{BASE_URL}/password-reset/"
-
-
-@pytest.fixture
-def other_client(app):
-    """A second browser."""
-    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as second:
-        yield second
-
-
-def _read(db, query):
-    """Read what the app wrote, then end the read (on SQLite it holds the write lock)."""
-    value = db.scalar(query.execution_options(populate_existing=True))
-    db.commit()
-    return value
-
-
-def _read_all(db, query) -> list:
-    rows = list(db.scalars(query.execution_options(populate_existing=True)).all())
-    db.commit()
-    return rows
-
-
-def _text(response) -> str:
-    return " ".join(page(response).select_one("main").get_text(" ").split())
 
 
 def _ask(client, email: str, *, headers=None):
@@ -58,7 +42,7 @@ def _ask(client, email: str, *, headers=None):
 
 
 def _mails(db) -> list[MailMessage]:
-    return _read_all(db, select(MailMessage).order_by(MailMessage.id))
+    return read_all(db, select(MailMessage).order_by(MailMessage.id))
 
 
 def _link(message: MailMessage) -> str:
@@ -83,7 +67,7 @@ def _reset_token(db, user: User) -> str:
 
 
 def _password_is(db, user: User, password: str) -> bool:
-    stored = _read(db, select(User.password_hash).where(User.id == user.id))
+    stored = read(db, select(User.password_hash).where(User.id == user.id))
     return security.verify_password(stored, password)
 
 
@@ -148,7 +132,7 @@ def test_a_malformed_address_is_refused_beside_the_field_on_the_whole_page(clien
 def test_a_malformed_address_is_refused_in_the_form_fragment_for_htmx(client):
     response = _ask(client, "", headers={"HX-Request": "true"})
 
-    document = BeautifulSoup(response.text, "html.parser")
+    document = fragment(response)
     assert response.status_code == 422
     assert [tag.get("id") for tag in document.find_all(recursive=False)] == ["reset-request-form"]
     assert document.select_one("#error-email").get_text() == "This field is required."
@@ -186,7 +170,7 @@ def test_only_a_hash_of_the_token_is_stored(client, db):
     _ask(client, "known@example.org")
 
     token = _token(_mails(db)[0])
-    reset = _read(db, select(PasswordReset))
+    reset = read(db, select(PasswordReset))
     assert reset.token_hash == security.token_hash(token)
     assert abs((reset.expires_at - utcnow()) - timedelta(hours=1)) < timedelta(minutes=1)
 
@@ -210,7 +194,7 @@ def test_requests_are_limited_per_address(client, db):
     ]
 
     assert statuses == [303] * auth.RESET_LIMIT_PER_ADDRESS + [429]
-    keys = _read_all(db, select(RateLimitHit.key).where(RateLimitHit.bucket == "reset-address"))
+    keys = read_all(db, select(RateLimitHit.key).where(RateLimitHit.bucket == "reset-address"))
     assert keys == ["testclient"] * auth.RESET_LIMIT_PER_ADDRESS
 
 
@@ -256,12 +240,12 @@ def test_completing_sets_the_password_ends_every_session_and_uses_the_link(
         "/login?done=password-reset",
     )
     assert (_password_is(db, user, NEW_PASSWORD), _password_is(db, user, PASSWORD)) == (True, False)
-    assert _read(db, select(func.count()).select_from(AuthSession)) == 0
+    assert read(db, select(func.count()).select_from(AuthSession)) == 0
     assert other_client.get("/account").status_code == 303
-    assert _read(db, select(PasswordReset.used_at)) is not None
+    assert read(db, select(PasswordReset.used_at)) is not None
     notice = page(client.get("/login?done=password-reset")).select_one("#notice")
     assert notice.get_text() == "Your password has been changed. Log in with your new password."
-    entry = _read(db, select(ActivityLog))
+    entry = read(db, select(ActivityLog))
     assert (entry.action, entry.event_id, entry.user_id) == (
         "account.reset_password",
         None,
@@ -331,7 +315,7 @@ def test_a_refusal_through_htmx_rerenders_only_the_form(client, db):
 
     response = _set_new(client, token, "short", headers={"HX-Request": "true"})
 
-    document = BeautifulSoup(response.text, "html.parser")
+    document = fragment(response)
     assert response.status_code == 422
     assert [tag.get("id") for tag in document.find_all(recursive=False)] == ["new-password-form"]
 

@@ -9,22 +9,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from eventapp import security
-from eventapp.config import get_settings
 from tests.conftest import BASE_URL
-
-
-@pytest.fixture
-def settings_env(monkeypatch):
-    """Change `EVENTAPP_` settings for one test: settings_env(base_url="https://...")."""
-
-    def change(**values: str) -> None:
-        for name, value in values.items():
-            monkeypatch.setenv(f"EVENTAPP_{name.upper()}", value)
-        get_settings.cache_clear()
-
-    yield change
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def _csp(response) -> dict[str, list[str]]:

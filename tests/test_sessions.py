@@ -4,49 +4,25 @@ a password change or disabling the account."""
 from datetime import timedelta
 from http.cookies import SimpleCookie
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from eventapp import auth, security
-from eventapp.config import get_settings
 from eventapp.models import AuthSession, utcnow
-from tests.conftest import BASE_URL
-from tests.factories import PASSWORD, csrf_from, log_in, make_user, page, post_form
-
-NEW_PASSWORD = "another sturdy passphrase 7"
-
-
-@pytest.fixture
-def settings_env(monkeypatch):
-    """Change `EVENTAPP_` settings for one test: settings_env(base_url="https://...")."""
-
-    def change(**values: str) -> None:
-        for name, value in values.items():
-            monkeypatch.setenv(f"EVENTAPP_{name.upper()}", value)
-        get_settings.cache_clear()
-
-    yield change
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def other_client(app):
-    """A second browser."""
-    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as second:
-        yield second
-
-
-def _scalar(db, query):
-    """Read what the app wrote, then end the read (on SQLite it holds the write lock)."""
-    value = db.scalar(query.execution_options(populate_existing=True))
-    db.commit()
-    return value
+from tests.factories import (
+    NEW_PASSWORD,
+    PASSWORD,
+    csrf_from,
+    log_in,
+    make_user,
+    page,
+    post_form,
+    read,
+)
 
 
 def _session_count(db, user) -> int:
-    return _scalar(db, select(func.count()).where(AuthSession.user_id == user.id))
+    return read(db, select(func.count()).where(AuthSession.user_id == user.id))
 
 
 def _is_logged_in(client) -> bool:
@@ -68,7 +44,7 @@ def _change_password(client):
 
 
 def _stored_session_hash(db, user) -> str:
-    return _scalar(db, select(AuthSession.token_hash).where(AuthSession.user_id == user.id))
+    return read(db, select(AuthSession.token_hash).where(AuthSession.user_id == user.id))
 
 
 def _session_cookie_header(response) -> SimpleCookie:

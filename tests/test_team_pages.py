@@ -4,7 +4,6 @@ without htmx, and the accept page in each of its states."""
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from eventapp import team
@@ -23,13 +22,6 @@ def owner(db):
 @pytest.fixture
 def event(db, owner):
     return make_event(db, owner=owner, title="EU–Thailand Seminar")
-
-
-@pytest.fixture
-def other_client(app):
-    """A second browser."""
-    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as second:
-        yield second
 
 
 def team_url(event) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from eventapp import uploads
 from eventapp.app import MAX_MULTIPART_BYTES
 from eventapp.models import EventStatus, Organisation, Upload
-from tests.factories import log_in, make_event, make_user, page, post_form
+from tests.factories import log_in, make_event, make_user, page, submit
 
 
 def image_bytes(kind: str, size=(80, 40), mode="RGB", **save) -> bytes:
@@ -129,12 +129,11 @@ def event(db, owner):
 
 
 def add_with_logo(client, event, filename, data, content_type="image/png"):
-    return post_form(
+    return submit(
         client,
         f"/manage/events/{event.id}/hosts/new",
         {"name": "Ministry of Foreign Affairs"},
         files={"logo": (filename, data, content_type)},
-        token_from="/manage/",
     )
 
 

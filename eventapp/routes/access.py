@@ -8,7 +8,7 @@ anything that belongs to another event.
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -18,10 +18,15 @@ from eventapp.models import Event, Membership, Role, User
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SESSION_COOKIE = "eventapp_session"
+LANGUAGE_COOKIE = "eventapp_lang"  # the language switch's choice (see app.RequestContext)
 
 EDITORS = {Role.OWNER, Role.ORGANISER}
 OWNERS = {Role.OWNER}
 ANY_MEMBER = set(Role)
+
+# Ids in addresses: anything that is not a positive 32-bit integer is a page that does not exist
+# (404 through the app's validation handler), never a database error.
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -44,7 +49,7 @@ async def current_user(
 ) -> User | None:
     # Async on purpose: a sync dependency runs in a worker thread with a copy of the context,
     # so a language set there would never reach the page. Here it is set in the request's task.
-    if user and user.language in i18n.LANGUAGES and not request.cookies.get("eventapp_lang"):
+    if user and user.language in i18n.LANGUAGES and not request.cookies.get(LANGUAGE_COOKIE):
         i18n.set_language(user.language)
     return user
 

@@ -16,12 +16,17 @@ from eventapp import auth, forms, i18n, security
 from eventapp.config import get_settings
 from eventapp.i18n import gettext as _
 from eventapp.models import PasswordReset, User
-from eventapp.routes.access import SESSION_COOKIE, CurrentUser, Db, OptionalUser
+from eventapp.routes.access import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    CurrentUser,
+    Db,
+    OptionalUser,
+)
 from eventapp.templating import is_htmx_fragment_request, render
 
 router = APIRouter()
 
-LANGUAGE_COOKIE = "eventapp_lang"  # the language switch's cookie (see app.RequestContext)
 PRIVATE = {"Cache-Control": "no-store"}
 AFTER_LOGIN = "/manage/"
 
@@ -49,14 +54,6 @@ def _shown(text: str) -> str:
     return text.replace("\x00", "")
 
 
-def _go(request: Request, target: str) -> Response:
-    """After a successful form: 303, or HX-Redirect when htmx sent it (htmx would otherwise
-    follow the redirect itself and swap the next page into the form)."""
-    if is_htmx_fragment_request(request):
-        return Response(status_code=204, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
-
-
 def _set_cookie(response: Response, name: str, value: str, max_age: int | None) -> None:
     response.set_cookie(
         name,
@@ -71,6 +68,11 @@ def _set_cookie(response: Response, name: str, value: str, max_age: int | None) 
 
 def set_session_cookie(response: Response, token: str) -> None:
     _set_cookie(response, SESSION_COOKIE, token, int(auth.SESSION_LIFETIME.total_seconds()))
+
+
+def set_language_cookie(response: Response, language: str) -> None:
+    """The interface language chosen, for a year (app.RequestContext reads it)."""
+    _set_cookie(response, LANGUAGE_COOKIE, language, 365 * 86400)
 
 
 def _start_browser_session(request: Request, db: Db, user: User, response: Response) -> None:
@@ -130,12 +132,12 @@ def login(
         db.commit()  # the failed attempt counts towards the limits
         errors = {"__all__": _("The email or password is not right.")}
         return _login_page(request, next=target, email=email, errors=errors, status_code=422)
-    response = _go(request, target)
+    response = forms.see_other(request, target)
     _start_browser_session(request, db, user, response)
     db.commit()
     if user.language in i18n.LANGUAGES:
         # The account's language follows it to every browser it logs in from.
-        _set_cookie(response, LANGUAGE_COOKIE, user.language, 365 * 86400)
+        set_language_cookie(response, user.language)
     return response
 
 
@@ -249,8 +251,8 @@ def update_account(
             status_code=409,
         )
     db.commit()
-    response = _go(request, "/account?done=profile")
-    _set_cookie(response, LANGUAGE_COOKIE, parsed.language, 365 * 86400)
+    response = forms.see_other(request, "/account?done=profile")
+    set_language_cookie(response, parsed.language)
     return response
 
 
@@ -295,7 +297,7 @@ def change_password(
             status_code=status_code,
         )
     # Every session of the account has ended; this browser carries on in a new one.
-    response = _go(request, "/account?done=password")
+    response = forms.see_other(request, "/account?done=password")
     _start_browser_session(request, db, user, response)
     db.commit()
     return response
@@ -358,14 +360,14 @@ def request_password_reset(request: Request, db: Db, email: Annotated[str, Form(
         )
     db.commit()
     # The same answer whether or not an account uses the address.
-    return _go(request, "/password-reset?done=reset-sent")
+    return forms.see_other(request, "/password-reset?done=reset-sent")
 
 
 def _link_not_valid(request: Request, reset: PasswordReset | None, token: str) -> Response:
     """404 for a link that never was; 410 for one used, expired, or of a disabled account.
     htmx is sent to the link itself, to show this as a whole page."""
     if is_htmx_fragment_request(request):
-        return _go(request, f"/password-reset/{token}")
+        return forms.see_other(request, f"/password-reset/{token}")
     return render(
         request,
         "account/password_reset_invalid.html",
@@ -417,4 +419,4 @@ def reset_password(
         db.rollback()
         return _link_not_valid(request, reset, token)
     db.commit()
-    return _go(request, "/login?done=password-reset")
+    return forms.see_other(request, "/login?done=password-reset")

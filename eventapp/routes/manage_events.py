@@ -1,40 +1,35 @@
 """Organisers' pages for events: the list of their events, creating and editing an event,
-publishing, co-hosts and the activity log.
+publishing, and the activity log. (The co-host pages are in `manage_hosts`.)
 
 Who may do what (checked on every request by `event_for`):
 
     page                         owner  organiser  registrar/rapporteur/viewer  non-member
-    overview, co-host list       yes    yes        yes                          404
+    overview                     yes    yes        yes                          404
     edit, publish, cancel        yes    yes        403                          404
-    co-host details, activity    yes    yes        403                          404
-    add/remove/reorder co-hosts  yes    403        403                          404
+    activity                     yes    yes        403                          404
 """
 
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
-from eventapp import events, uploads
-from eventapp.forms import form_values, parse
+from eventapp import events
+from eventapp.forms import Submitted, form_values, int_or_none, parse, see_other
 from eventapp.i18n import gettext as _
 from eventapp.i18n import language_name
-from eventapp.models import Event, EventHost, Organisation, Role, User, Visibility, utcnow
-from eventapp.routes.access import ANY_MEMBER, EDITORS, OWNERS, CurrentUser, Db, event_for
-from eventapp.templating import is_htmx_fragment_request, local_datetime, render
+from eventapp.models import Event, Role, User, Visibility, utcnow
+from eventapp.routes.access import ANY_MEMBER, EDITORS, CurrentUser, Db, RowId, event_for
+from eventapp.templating import local_datetime, path_for, render
 
 router = APIRouter(prefix="/manage")
 
-# Ids in addresses: anything that is not a positive 32-bit integer is a page that does not exist
-# (404 through the app's validation handler), never a database error.
-RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 DEFAULT_TIMEZONE = "Asia/Bangkok"
 TIMEZONE_REGIONS = (
     "Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/",
@@ -42,27 +37,9 @@ TIMEZONE_REGIONS = (
 )  # fmt: skip
 
 
-async def submitted_form(request: Request) -> FormData:
-    """The posted form (parsed once; the CSRF check may already have read it)."""
-    return await request.form()
-
-
-Submitted = Annotated[FormData, Depends(submitted_form)]
-
-
-def see_other(request: Request, url: str) -> Response:
-    """303 to `url`; an htmx request is told to go there itself (a followed redirect would
-    swap a whole page into the form)."""
-    if is_htmx_fragment_request(request):
-        return Response(status_code=204, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
-
-
-def _path(request: Request, name: str, **params: Any) -> str:
-    return str(request.app.url_path_for(name, **params))
-
-
-def _message_for(done: str | None) -> str:
+def done_message(done: str | None) -> str:
+    """The notice for a `?done=` key after a redirect (the co-host pages' too); any other value
+    shows nothing."""
     messages = {
         "created": _("Event created as a draft. Add its co-hosts, then publish it."),
         "saved": _("Changes saved."),
@@ -289,9 +266,7 @@ def create_event(request: Request, db: Db, user: CurrentUser, form: Submitted):
             errors = {"slug": _slug_taken_message()}
         else:
             db.commit()
-            return see_other(
-                request, _path(request, "show_event_overview", event_id=event.id) + "?done=created"
-            )
+            return _back_to_overview(request, event, "created")
     context = _form_context(values, errors, event=None)
     return render(request, "manage/event_form.html", context, block="event_form", status_code=422)
 
@@ -311,7 +286,7 @@ def show_edit_event(request: Request, event_id: RowId, db: Db, user: CurrentUser
 def edit_event(request: Request, event_id: RowId, db: Db, user: CurrentUser, form: Submitted):
     event, role = event_for(db, user, event_id, EDITORS)
     details, values, errors = _parse_event_form(form)
-    version = _int_or_none(form.get("version"))
+    version = int_or_none(form.get("version"))
     if version is None:
         errors.setdefault("__all__", _("The form was incomplete. Reload the page and try again."))
     context_extra: dict[str, Any] = {"event": event, "role": role}
@@ -328,7 +303,7 @@ def edit_event(request: Request, event_id: RowId, db: Db, user: CurrentUser, for
                 {},
                 **context_extra,
                 version=stale.current.version,
-                theirs=_differences(theirs, values),
+                theirs=differences(theirs, values),
             )
             return render(
                 request, "manage/event_form.html", context, block="event_form", status_code=409
@@ -338,19 +313,9 @@ def edit_event(request: Request, event_id: RowId, db: Db, user: CurrentUser, for
             errors = {"slug": _slug_taken_message()}
         else:
             db.commit()
-            done = "saved" if changes else "unchanged"
-            return see_other(
-                request, _path(request, "show_event_overview", event_id=event.id) + f"?done={done}"
-            )
+            return _back_to_overview(request, event, "saved" if changes else "unchanged")
     context = _form_context(values, errors, **context_extra, version=version)
     return render(request, "manage/event_form.html", context, block="event_form", status_code=422)
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def field_labels() -> dict[str, str]:
@@ -380,7 +345,7 @@ def field_labels() -> dict[str, str]:
     }
 
 
-def _differences(theirs: dict[str, Any], yours: dict[str, Any]) -> list[dict[str, Any]]:
+def differences(theirs: dict[str, Any], yours: dict[str, Any]) -> list[dict[str, Any]]:
     """The fields where the saved version differs from what this person sent."""
     rows = []
     for name, their_value in theirs.items():
@@ -420,11 +385,17 @@ def _overview(
         "can_edit": role in EDITORS,
         "hosts": hosts,
         "transitions": events.allowed_transitions(event) if role in EDITORS else [],
-        "message": _message_for(request.query_params.get("done")) if status_code == 200 else "",
+        "message": done_message(request.query_params.get("done")) if status_code == 200 else "",
         "problem": problem,
         "confirm_cancel": confirm_cancel,
     }
     return render(request, "manage/overview.html", context, status_code=status_code)
+
+
+def _back_to_overview(request: Request, event: Event, done: str) -> Response:
+    return see_other(
+        request, path_for(request, "show_event_overview", event_id=event.id) + f"?done={done}"
+    )
 
 
 @router.get("/events/{event_id}/", name="show_event_overview")
@@ -447,9 +418,7 @@ def _change_status(
         problem = _("The event's status changed meanwhile; nothing was done. Check it below.")
         return _overview(request, db, event, role, status_code=409, problem=problem)
     db.commit()
-    return see_other(
-        request, _path(request, "show_event_overview", event_id=event.id) + f"?done={done}"
-    )
+    return _back_to_overview(request, event, done)
 
 
 @router.post("/events/{event_id}/publish", name="publish_event")
@@ -471,287 +440,6 @@ def confirm_cancel_event(request: Request, event_id: RowId, db: Db, user: Curren
 @router.post("/events/{event_id}/cancel", name="cancel_event")
 def cancel_event(request: Request, event_id: RowId, db: Db, user: CurrentUser):
     return _change_status(request, db, user, event_id, "cancel", "cancelled")
-
-
-# Co-hosts ------------------------------------------------------------------------------------
-
-
-def _website(value: str) -> str:
-    """An http(s) address; a bare domain gets https:// in front."""
-    if not value:
-        return ""
-    if "://" not in value and not value.lower().startswith(("javascript:", "data:", "mailto:")):
-        value = "https://" + value
-    parts = urlsplit(value)
-    host = parts.hostname or ""
-    if (
-        parts.scheme.lower() not in ("http", "https")
-        or "." not in host
-        or any(c.isspace() or ord(c) < 32 for c in value)
-    ):
-        raise ValueError(_("Enter a web address starting with https:// or http://."))
-    if len(value) > 500:
-        raise ValueError(_("Use at most %(max)s characters.", max=500))
-    return value
-
-
-class HostForm(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
-
-    name: str = Field(min_length=1, max_length=200)
-    short_name: str = Field(default="", max_length=50)
-    website: str = Field(default="", max_length=500)
-    remove_logo: bool = False
-
-    _web = field_validator("website")(_website)
-
-
-def _checked_logo(form: FormData) -> tuple[uploads.CheckedImage | None, str]:
-    """The checked logo image, if one was chosen, or the reason it was refused. (Read after the
-    access check, so nobody without the right can make the server decode images.)"""
-    upload = form.get("logo")
-    if not isinstance(upload, UploadFile):
-        return None, ""
-    upload.file.seek(0)
-    data = upload.file.read(uploads.MAX_BYTES + 1)
-    if not data and not upload.filename:
-        return None, ""  # the file field was left empty
-    try:
-        return uploads.check_image(data), ""
-    except uploads.UploadRefused as refused:
-        return None, str(refused)
-
-
-def _host_or_404(db: Db, event: Event, host_id: int) -> tuple[EventHost, Organisation]:
-    found = events.host_of(db, event, host_id)
-    if found is None:
-        raise HTTPException(status_code=404)
-    return found
-
-
-def _hosts_page(
-    request: Request,
-    db: Db,
-    event: Event,
-    role: Role,
-    *,
-    confirm_remove: int | None = None,
-    problem: str = "",
-    status_code: int = 200,
-    block: str | None = None,
-) -> Response:
-    context = {
-        "event": event,
-        "role": role,
-        "can_edit": role in EDITORS,
-        "is_owner": role in OWNERS,
-        "rows": events.host_rows(db, event),
-        "confirm_remove": confirm_remove,
-        "problem": problem,
-        "message": _message_for(request.query_params.get("done")) if status_code == 200 else "",
-    }
-    return render(request, "manage/hosts.html", context, block=block, status_code=status_code)
-
-
-@router.get("/events/{event_id}/hosts", name="show_hosts")
-def show_hosts(request: Request, event_id: RowId, db: Db, user: CurrentUser):
-    event, role = event_for(db, user, event_id, ANY_MEMBER)
-    return _hosts_page(request, db, event, role)
-
-
-def _host_form(
-    request: Request,
-    event: Event,
-    role: Role,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    *,
-    host: EventHost | None = None,
-    organisation: Organisation | None = None,
-    logo: Any = None,
-    version: int | None = None,
-    status_code: int = 200,
-    theirs: list[dict[str, Any]] | None = None,
-) -> Response:
-    context = {
-        "event": event,
-        "role": role,
-        "values": values,
-        "errors": errors,
-        "host": host,
-        "organisation": organisation,
-        "logo": logo,
-        "version": version,
-        "theirs": theirs,
-        "field_labels": field_labels(),
-    }
-    block = "host_form" if status_code != 200 else None
-    return render(request, "manage/host_form.html", context, block=block, status_code=status_code)
-
-
-@router.get("/events/{event_id}/hosts/new", name="show_new_host")
-def show_new_host(request: Request, event_id: RowId, db: Db, user: CurrentUser):
-    event, role = event_for(db, user, event_id, OWNERS)
-    return _host_form(request, event, role, {}, {})
-
-
-@router.post("/events/{event_id}/hosts/new", name="add_host")
-def add_host(request: Request, event_id: RowId, db: Db, user: CurrentUser, form: Submitted):
-    event, role = event_for(db, user, event_id, OWNERS)
-    values = form_values(form)
-    parsed, errors = parse(HostForm, values)
-    image, logo_error = _checked_logo(form)
-    if logo_error:
-        errors["logo"] = logo_error
-    if parsed is None or errors:
-        return _host_form(request, event, role, values, errors, status_code=422)
-    stored = uploads.store_image(db, image) if image else None
-    details = events.HostDetails(parsed.name, parsed.short_name, parsed.website)
-    events.add_host(db, event, actor=user, details=details, logo=stored)
-    db.commit()
-    return see_other(request, _path(request, "show_hosts", event_id=event.id) + "?done=host-added")
-
-
-def _organisation_values(organisation: Organisation) -> dict[str, Any]:
-    return {
-        "name": organisation.name,
-        "short_name": organisation.short_name,
-        "website": organisation.website,
-    }
-
-
-@router.get("/events/{event_id}/hosts/{host_id}/edit", name="show_edit_host")
-def show_edit_host(request: Request, event_id: RowId, host_id: RowId, db: Db, user: CurrentUser):
-    event, role = event_for(db, user, event_id, EDITORS)
-    host, organisation = _host_or_404(db, event, host_id)
-    return _host_form(
-        request,
-        event,
-        role,
-        _organisation_values(organisation),
-        {},
-        host=host,
-        organisation=organisation,
-        logo=events.logo_of(db, organisation),
-        version=organisation.version,
-    )
-
-
-@router.post("/events/{event_id}/hosts/{host_id}/edit", name="edit_host")
-def edit_host(
-    request: Request,
-    event_id: RowId,
-    host_id: RowId,
-    db: Db,
-    user: CurrentUser,
-    form: Submitted,
-):
-    event, role = event_for(db, user, event_id, EDITORS)
-    host, organisation = _host_or_404(db, event, host_id)
-    values = form_values(form)
-    parsed, errors = parse(HostForm, values)
-    image, logo_error = _checked_logo(form)
-    if logo_error:
-        errors["logo"] = logo_error
-    version = _int_or_none(form.get("version"))
-    if version is None:
-        errors.setdefault("__all__", _("The form was incomplete. Reload the page and try again."))
-    common = {"host": host, "organisation": organisation}
-    if parsed is None or errors or version is None:
-        return _host_form(
-            request,
-            event,
-            role,
-            values,
-            errors,
-            **common,
-            logo=events.logo_of(db, organisation),
-            version=version,
-            status_code=422,
-        )
-    stored = uploads.store_image(db, image) if image else None
-    details = events.HostDetails(parsed.name, parsed.short_name, parsed.website)
-    try:
-        events.update_host(
-            db,
-            event,
-            host,
-            organisation,
-            actor=user,
-            details=details,
-            logo=stored,
-            remove_logo=parsed.remove_logo,
-            expected_version=version,
-        )
-    except events.StaleEdit as stale:
-        db.rollback()
-        current = stale.current
-        rows = _differences(_organisation_values(current), values)
-        return _host_form(
-            request,
-            event,
-            role,
-            values,
-            {},
-            **common,
-            logo=events.logo_of(db, current),
-            version=current.version,
-            theirs=rows,
-            status_code=409,
-        )
-    db.commit()
-    return see_other(request, _path(request, "show_hosts", event_id=event.id) + "?done=host-saved")
-
-
-@router.get("/events/{event_id}/hosts/{host_id}/remove", name="confirm_remove_host")
-def confirm_remove_host(
-    request: Request, event_id: RowId, host_id: RowId, db: Db, user: CurrentUser
-):
-    event, role = event_for(db, user, event_id, OWNERS)
-    host, _organisation = _host_or_404(db, event, host_id)
-    return _hosts_page(request, db, event, role, confirm_remove=host.id)
-
-
-@router.post("/events/{event_id}/hosts/{host_id}/remove", name="remove_host")
-def remove_host(request: Request, event_id: RowId, host_id: RowId, db: Db, user: CurrentUser):
-    event, role = event_for(db, user, event_id, OWNERS)
-    host, _organisation = _host_or_404(db, event, host_id)
-    try:
-        events.remove_host(db, event, host, actor=user)
-    except events.LastCoHost:
-        db.rollback()
-        problem = _(
-            "A published or cancelled event keeps at least one co-host. Add another co-host "
-            "first, or unpublish the event."
-        )
-        return _hosts_page(request, db, event, role, problem=problem, status_code=409)
-    db.commit()
-    return see_other(
-        request, _path(request, "show_hosts", event_id=event.id) + "?done=host-removed"
-    )
-
-
-@router.post("/events/{event_id}/hosts/{host_id}/move", name="move_host")
-def move_host(
-    request: Request,
-    event_id: RowId,
-    host_id: RowId,
-    db: Db,
-    user: CurrentUser,
-    form: Submitted,
-):
-    event, role = event_for(db, user, event_id, OWNERS)
-    host, _organisation = _host_or_404(db, event, host_id)
-    direction = form.get("direction")
-    if direction not in ("up", "down"):
-        raise HTTPException(status_code=422)
-    events.move_host(db, event, host, actor=user, offset=-1 if direction == "up" else 1)
-    db.commit()
-    if is_htmx_fragment_request(request):
-        return _hosts_page(request, db, event, role, block="host_list")
-    return RedirectResponse(
-        _path(request, "show_hosts", event_id=event.id) + f"#host-{host.id}", status_code=303
-    )
 
 
 # The activity log ----------------------------------------------------------------------------
@@ -793,7 +481,7 @@ def _shown(field: str, value: Any, timezone: str) -> str:
 @router.get("/events/{event_id}/activity", name="show_activity")
 def show_activity(request: Request, event_id: RowId, db: Db, user: CurrentUser, before: str = ""):
     event, role = event_for(db, user, event_id, EDITORS)
-    before_id = _int_or_none(before)
+    before_id = int_or_none(before)
     entries = events.activity_of(db, event, before_id=before_id, limit=PAGE_SIZE)
     actions = action_labels()
     shown = [

@@ -26,7 +26,7 @@ from eventapp.routes.access import (
     event_for,
 )
 from eventapp.routes.account import set_session_cookie
-from eventapp.templating import is_htmx_fragment_request, render
+from eventapp.templating import render
 
 router = APIRouter()
 FormText = Annotated[str, Form()]
@@ -236,9 +236,7 @@ def remove_member(request: Request, event_id: int, membership_id: int, db: Db, u
     db.commit()
     if removing_self and not user.is_admin:
         # The team page is no longer theirs: leave for the list of their events.
-        if is_htmx_fragment_request(request):
-            return Response(status_code=204, headers={"HX-Redirect": "/manage/"})
-        return RedirectResponse("/manage/", status_code=303)
+        return forms.see_other(request, "/manage/")
     return _back_to_team(event, "remove")
 
 
@@ -345,10 +343,7 @@ def accept_invitation(
     if session_token:
         auth.end_session(db, request.cookies.get(SESSION_COOKIE))
     db.commit()
-    target = f"/manage/events/{invitation.event_id}/"
-    response: Response = RedirectResponse(target, status_code=303)
-    if is_htmx_fragment_request(request):
-        response = Response(status_code=204, headers={"HX-Redirect": target})
+    response = forms.see_other(request, f"/manage/events/{invitation.event_id}/")
     if session_token:
         set_session_cookie(response, session_token)
     return response

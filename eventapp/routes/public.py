@@ -12,6 +12,7 @@ from eventapp.config import get_settings
 from eventapp.db import get_engine
 from eventapp.exports.jsonld import event_jsonld
 from eventapp.routes.access import Db, OptionalUser, role_in
+from eventapp.routes.account import set_language_cookie
 from eventapp.templating import render
 
 router = APIRouter()
@@ -85,12 +86,5 @@ def choose_language(
     if language not in i18n.LANGUAGES:
         raise HTTPException(status_code=422)
     response = RedirectResponse(security.safe_next(next), status_code=303)
-    response.set_cookie(
-        "eventapp_lang",
-        language,
-        max_age=365 * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().is_https,
-    )
+    set_language_cookie(response, language)
     return response
