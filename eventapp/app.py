@@ -20,16 +20,21 @@ from eventapp.routes import (
     access,
     account,
     admin,
+    agenda_exports,
+    manage_agenda,
     manage_events,
     manage_hosts,
     manage_team,
     public,
+    public_agenda,
 )
 from eventapp.templating import render
 
 log = logging.getLogger("eventapp")
 
-MAX_FORM_BYTES = 1024 * 1024
+# Forms: enough for a 200,000-character note in Thai (3 bytes a character, percent-encoded),
+# so that a too-long text is refused by its field's rule, with a message beside it.
+MAX_FORM_BYTES = 4 * 1024 * 1024
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_MULTIPART_BYTES = MAX_UPLOAD_BYTES + 256 * 1024
 
@@ -132,7 +137,7 @@ class SecurityHeaders:
 
 class BodyLimit:
     """Refuse a request body past its limit before reading it (by Content-Length) or as soon as
-    it passes the limit (chunked): 1 MB for forms, 5 MB plus form fields for file uploads."""
+    it passes the limit (chunked): 4 MB for forms, 5 MB plus form fields for file uploads."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -275,7 +280,17 @@ def create_app() -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
-    for module in (public, account, manage_events, manage_hosts, manage_team, admin):
+    for module in (
+        public,
+        public_agenda,
+        agenda_exports,
+        account,
+        manage_events,
+        manage_hosts,
+        manage_team,
+        manage_agenda,
+        admin,
+    ):
         app.include_router(module.router)
 
     app.add_middleware(BodyLimit)

@@ -66,6 +66,21 @@ class Visibility(enum.StrEnum):
     UNLISTED = "unlisted"
 
 
+class ItemKind(enum.StrEnum):
+    OPENING_REMARKS = "opening_remarks"
+    WELCOME = "welcome"
+    KEYNOTE = "keynote"
+    ADDRESS = "address"
+    PANEL = "panel"
+    PRESENTATION = "presentation"
+    DISCUSSION = "discussion"
+    BREAK = "break"
+    LUNCH = "lunch"
+    NETWORKING = "networking"
+    CLOSING_REMARKS = "closing_remarks"
+    OTHER = "other"
+
+
 class MailStatus(enum.StrEnum):
     QUEUED = "queued"
     SENDING = "sending"
@@ -201,6 +216,60 @@ class Invitation(SQLModel, table=True):
     expires_at: datetime = _when()
     accepted_at: datetime | None = _when(nullable=True)
     revoked_at: datetime | None = _when(nullable=True)
+
+
+class Room(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    capacity: int | None = None
+    position: int = 0
+    version: int = 1
+
+
+class AgendaItem(SQLModel, table=True):
+    """A slot in the programme, as the organisers are editing it (the draft).
+
+    No room means plenary: the item spans every room. `uid` never changes, so calendar apps and
+    schedule readers recognise the item across releases. Titles and descriptions are kept per
+    event language: {"en": "...", "th": "..."}.
+    """
+
+    __tablename__ = "agenda_item"
+    __table_args__ = (sa.Index("ix_agenda_item_event_start", "event_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
+    uid: str = Field(max_length=36, unique=True)
+    kind: ItemKind = Field(default=ItemKind.OTHER, sa_type=sa.String(20))
+    starts_at: datetime = _when()
+    ends_at: datetime = _when()
+    room_id: int | None = Field(default=None, foreign_key="room.id", ondelete="SET NULL")
+    track: str = Field(default="", max_length=100)
+    titles: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    descriptions: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    created_at: datetime = _when(default=True)
+    updated_at: datetime = _when(default=True)
+    version: int = 1
+
+
+class AgendaRelease(SQLModel, table=True):
+    """A published, numbered snapshot of the programme, with its changes since the one before.
+
+    Public pages and exports read the latest release's `snapshot`, never the draft rows.
+    """
+
+    __tablename__ = "agenda_release"
+    __table_args__ = (sa.UniqueConstraint("event_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    number: int
+    comment: str = Field(default="", max_length=500)
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    changes: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    released_at: datetime = _when(default=True)
+    released_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
 
 
 class MailMessage(SQLModel, table=True):

@@ -1,19 +1,24 @@
 """Plain functions that make real rows (no mocks of our own code)."""
 
 import secrets
-from datetime import UTC, datetime, timedelta
+import uuid
+from datetime import UTC, datetime, time, timedelta
 
 from bs4 import BeautifulSoup
 from sqlmodel import Session
 
-from eventapp import auth
+from eventapp import agenda, auth
 from eventapp.models import (
+    AgendaItem,
+    AgendaRelease,
     Event,
     EventHost,
     EventStatus,
+    ItemKind,
     Membership,
     Organisation,
     Role,
+    Room,
     User,
     Visibility,
 )
@@ -86,6 +91,53 @@ def add_host(db: Session, event: Event, name: str, *, position: int = 0, **field
     db.add(EventHost(event_id=event.id, organisation_id=organisation.id, position=position))
     db.commit()
     return organisation
+
+
+def make_room(db: Session, event: Event, name: str = "Main hall", **fields) -> Room:
+    position = len(agenda.rooms_of(db, event))
+    room = Room(event_id=event.id, name=name, position=position, **fields)
+    db.add(room)
+    db.commit()
+    return room
+
+
+def make_item(
+    db: Session,
+    event: Event,
+    title: str = "Keynote",
+    *,
+    at: str = "09:00",
+    minutes: int = 30,
+    day: int = 0,
+    room: Room | None = None,
+    kind: ItemKind = ItemKind.KEYNOTE,
+    titles: dict[str, str] | None = None,
+    **fields,
+) -> AgendaItem:
+    """An item at local time `at` on the event's day number `day` (0: the first)."""
+    hour, minute = (int(part) for part in at.split(":"))
+    local_day = agenda.event_days(event)[0] + timedelta(days=day)
+    starts_at = datetime.combine(local_day, time(hour, minute), tzinfo=agenda.zone_of(event))
+    starts_at = starts_at.astimezone(UTC)
+    item = AgendaItem(
+        event_id=event.id,
+        uid=str(uuid.uuid4()),
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
+        room_id=room.id if room else None,
+        titles=titles or {"en": title},
+        **fields,
+    )
+    db.add(item)
+    db.commit()
+    return item
+
+
+def release_agenda(db: Session, event: Event, actor: User, comment: str = "") -> AgendaRelease:
+    entry = agenda.release(db, event, actor=actor, comment=comment)
+    db.commit()
+    return entry
 
 
 def read(db: Session, query):

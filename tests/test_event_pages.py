@@ -634,6 +634,7 @@ def test_overview_shows_the_event_in_its_timezone(client, db, owner):
     assert [a.get_text() for a in soup.select("nav.event-nav a")] == [
         "Overview",
         "Edit",
+        "Agenda",
         "Co-hosts",
         "Team",
         "Activity",

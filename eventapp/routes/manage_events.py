@@ -456,6 +456,16 @@ def action_labels() -> dict[str, str]:
         "host.edit": _("Edited a co-host"),
         "host.remove": _("Removed a co-host"),
         "host.reorder": _("Reordered the co-hosts"),
+        "room.add": _("Added a room"),
+        "room.edit": _("Edited a room"),
+        "room.delete": _("Deleted a room"),
+        "room.move": _("Reordered the rooms"),
+        "item.add": _("Added an agenda item"),
+        "item.edit": _("Edited an agenda item"),
+        "item.move": _("Moved an agenda item"),
+        "item.delete": _("Deleted an agenda item"),
+        "item.shift": _("Shifted the agenda"),
+        "agenda.release": _("Released the agenda"),
     }
 
 

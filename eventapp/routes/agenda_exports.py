@@ -1,0 +1,5 @@
+"""agenda_exports"""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""manage_agenda"""
+
+from fastapi import APIRouter
+
+router = APIRouter()

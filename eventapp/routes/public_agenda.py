@@ -1,0 +1,5 @@
+"""public_agenda"""
+
+from fastapi import APIRouter
+
+router = APIRouter()
