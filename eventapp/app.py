@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eventapp import i18n, security
 from eventapp.config import get_settings, resource_dir
+from eventapp.public_cache import PageCache, PublicCache
 from eventapp.routes import (
     access,
     account,
@@ -293,6 +294,8 @@ def create_app() -> FastAPI:
     ):
         app.include_router(module.router)
 
+    app.state.page_cache = PageCache()
+    app.add_middleware(PublicCache, cache=app.state.page_cache)
     app.add_middleware(BodyLimit)
     app.add_middleware(RequestContext)
     app.add_middleware(SecurityHeaders)

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret_key"
+        if path in _kept_keys:
+            return _kept_keys[path]
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             # Written whole under a private name, then linked into place: several workers
@@ -80,7 +82,11 @@ class Settings(BaseSettings):
                 pass
             finally:
                 draft.unlink()
-        return path.read_text().strip()
+        _kept_keys[path] = path.read_text().strip()
+        return _kept_keys[path]
+
+
+_kept_keys: dict[Path, str] = {}  # read once per process: every CSRF token needs the key
 
 
 @cache

@@ -14,11 +14,13 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlmodel import Session
 
-from eventapp import auth, uploads
+from eventapp import agenda, auth, uploads
 from eventapp.models import (
+    AgendaItem,
     Event,
     EventHost,
     EventStatus,
+    ItemKind,
     Membership,
     Organisation,
     Role,
@@ -81,6 +83,208 @@ FORUM_DESCRIPTION = _paragraphs(
     cybersecurity cooperation, information sharing and capacity building.""",
     "*Demonstration event: the programme and speakers are placeholders.*",
 )
+
+
+K = ItemKind
+
+# The seminar's programme: what the article reports (the opening by the Vice Minister and the
+# EU Ambassador with the Permanent Secretary of MDES, and the three themes it names), in the
+# order a seminar of this kind runs. (start, end, kind, English title, Thai title, description)
+SEMINAR_PROGRAMME = [
+    ("08:30", "09:00", K.OTHER, "Registration", "ลงทะเบียน", ""),
+    ("09:00", "09:10", K.WELCOME, "Welcome", "กล่าวต้อนรับ", ""),
+    (
+        "09:10", "09:30", K.OPENING_REMARKS,
+        "Opening remarks by the Vice Minister for Foreign Affairs",
+        "กล่าวเปิดการสัมมนา โดยรัฐมนตรีช่วยว่าการกระทรวงการต่างประเทศ",
+        "H.E. Mr. Russ Jalichandra, Vice Minister for Foreign Affairs of Thailand.",
+    ),
+    (
+        "09:30", "09:45", K.ADDRESS,
+        "Remarks by the Ambassador of the European Union to Thailand",
+        "กล่าวถ้อยแถลง โดยเอกอัครราชทูตสหภาพยุโรปประจำประเทศไทย",
+        "H.E. Mr. David Daly, Ambassador of the European Union to Thailand.",
+    ),
+    (
+        "09:45", "10:15", K.KEYNOTE,
+        "Keynote: Thailand's national and regional role in tackling online scams",
+        "ปาฐกถาพิเศษ: บทบาทของประเทศไทยในระดับชาติและระดับภูมิภาคในการรับมือการหลอกลวงออนไลน์",
+        "Professor Wisit Wisitsora-at, Permanent Secretary, Ministry of Digital Economy and "
+        "Society, on tackling online scams as a government priority.",
+    ),
+    ("10:15", "10:35", K.BREAK, "Coffee break", "พักรับประทานอาหารว่าง", ""),
+    (
+        "10:35", "12:00", K.PANEL,
+        "Session 1: Online scams linked to other transnational crimes",
+        "ช่วงที่ 1: การหลอกลวงออนไลน์ที่เชื่อมโยงกับอาชญากรรมข้ามชาติอื่น ๆ",
+        "How scam operations connect with money laundering, identity theft and other "
+        "transnational crimes, and what investigators in Thailand and the EU see.",
+    ),
+    ("12:00", "13:00", K.LUNCH, "Lunch", "พักรับประทานอาหารกลางวัน", ""),
+    (
+        "13:00", "14:20", K.PANEL,
+        "Session 2: Strengthening legal and operational frameworks",
+        "ช่วงที่ 2: การเสริมสร้างกรอบกฎหมายและกรอบการปฏิบัติงาน",
+        "Laws, cross-border evidence and the operational arrangements that let authorities "
+        "act against online scams.",
+    ),
+    ("14:20", "14:40", K.BREAK, "Coffee break", "พักรับประทานอาหารว่าง", ""),
+    (
+        "14:40", "16:00", K.PANEL,
+        "Session 3: Building public–private partnerships",
+        "ช่วงที่ 3: การสร้างความเป็นหุ้นส่วนระหว่างภาครัฐและภาคเอกชน",
+        "Working with civil society, the private sector, telecom providers and digital "
+        "platforms to prevent scams.",
+    ),
+    (
+        "16:00", "16:40", K.DISCUSSION,
+        "Enhancing Thailand–EU cooperation on policy and practice",
+        "การยกระดับความร่วมมือไทย–สหภาพยุโรปด้านนโยบายและแนวปฏิบัติ",
+        "With Mrs. Krongkanit Rakcharoen, Director-General of the Department of European "
+        "Affairs.",
+    ),
+    ("16:40", "17:00", K.CLOSING_REMARKS, "Closing remarks", "กล่าวปิดการสัมมนา", ""),
+]  # fmt: skip
+
+FORUM_ROOMS = ["Grand Ballroom", "Mekong Room", "Chao Phraya Room"]
+# One item per entry: day, start, end, room (index in FORUM_ROOMS, "-" for plenary), kind, and
+# the English title; the Thai title follows on the next line after "|".
+FORUM_PROGRAMME = """
+0 09:00 09:15 - welcome         Welcome
+    | กล่าวต้อนรับ
+0 09:15 09:45 - opening_remarks Opening remarks by the co-hosts
+    | กล่าวเปิดการประชุมโดยเจ้าภาพร่วม
+0 09:45 10:30 - keynote         Keynote: Digital diplomacy after the Bangkok seminar
+    | ปาฐกถาพิเศษ: การทูตดิจิทัลหลังการสัมมนาที่กรุงเทพฯ
+0 10:30 11:00 - break           Coffee break
+    | พักรับประทานอาหารว่าง
+0 11:00 12:30 0 panel           Panel: Cyber diplomacy in practice
+    | การอภิปราย: การทูตไซเบอร์ในทางปฏิบัติ
+0 11:00 12:30 1 presentation    Workshop: Sharing threat intelligence between CERTs
+    | การประชุมเชิงปฏิบัติการ: การแบ่งปันข้อมูลภัยคุกคามระหว่างหน่วยงาน CERT
+0 11:00 12:30 2 presentation    Workshop: Capacity building for ASEAN member states
+    | การประชุมเชิงปฏิบัติการ: การเสริมสร้างขีดความสามารถสำหรับประเทศสมาชิกอาเซียน
+0 12:30 13:30 - lunch           Lunch
+    | พักรับประทานอาหารกลางวัน
+0 13:30 15:00 0 panel           Panel: Protecting citizens from online fraud
+    | การอภิปราย: การคุ้มครองประชาชนจากการฉ้อโกงออนไลน์
+0 13:30 15:00 1 discussion      Round table: Telecom providers and digital platforms
+    | โต๊ะกลม: ผู้ให้บริการโทรคมนาคมและแพลตฟอร์มดิจิทัล
+0 13:30 15:00 2 presentation    Workshop: Cross-border evidence
+    | การประชุมเชิงปฏิบัติการ: พยานหลักฐานข้ามพรมแดน
+0 15:00 15:30 - break           Coffee break
+    | พักรับประทานอาหารว่าง
+0 15:30 17:00 - panel           Panel: Regional cooperation against scam centres
+    | การอภิปราย: ความร่วมมือระดับภูมิภาคเพื่อต่อต้านแหล่งปฏิบัติการหลอกลวง
+0 17:30 19:00 - networking      Networking reception
+    | งานเลี้ยงรับรองและสร้างเครือข่าย
+1 09:00 09:45 - keynote         Keynote: Trust in digital societies
+    | ปาฐกถาพิเศษ: ความเชื่อมั่นในสังคมดิจิทัล
+1 09:45 11:00 0 panel           Panel: Legal frameworks in the EU and ASEAN
+    | การอภิปราย: กรอบกฎหมายในสหภาพยุโรปและอาเซียน
+1 09:45 11:00 1 presentation    Workshop: Awareness campaigns that work
+    | การประชุมเชิงปฏิบัติการ: การรณรงค์สร้างความตระหนักรู้ที่ได้ผล
+1 09:45 11:00 2 discussion      Round table: Victim support
+    | โต๊ะกลม: การช่วยเหลือผู้เสียหาย
+1 11:00 11:30 - break           Coffee break
+    | พักรับประทานอาหารว่าง
+1 11:30 12:30 - discussion      Open discussion: Next steps for cooperation
+    | การอภิปรายแบบเปิด: ก้าวต่อไปของความร่วมมือ
+1 12:30 13:30 - lunch           Lunch
+    | พักรับประทานอาหารกลางวัน
+1 13:30 15:30 0 panel           Panel: Public–private partnerships
+    | การอภิปราย: ความเป็นหุ้นส่วนระหว่างภาครัฐและภาคเอกชน
+1 13:30 15:30 1 presentation    Workshop: Tracing scam proceeds
+    | การประชุมเชิงปฏิบัติการ: การติดตามเส้นทางเงินจากการหลอกลวง
+1 15:45 16:30 - closing_remarks Closing remarks
+    | กล่าวปิดการประชุม
+"""
+
+
+def _forum_rows() -> list[tuple[int, str, str, int | None, ItemKind, str, str]]:
+    lines = FORUM_PROGRAMME.strip().splitlines()
+    rows = []
+    for first, second in zip(lines[::2], lines[1::2], strict=True):
+        day, start, end, room, kind, title_en = first.split(maxsplit=5)
+        title_th = second.strip().removeprefix("| ")
+        rows.append(
+            (
+                int(day),
+                start,
+                end,
+                None if room == "-" else int(room),
+                ItemKind(kind),
+                title_en,
+                title_th,
+            )
+        )
+    return rows
+
+
+def _hhmm(text: str) -> time:
+    hour, minute = (int(part) for part in text.split(":"))
+    return time(hour, minute)
+
+
+def _at(day: datetime, clock: str) -> datetime:
+    moment = _hhmm(clock)
+    return _local(day, moment.hour, moment.minute)
+
+
+def _seminar_agenda(db: Session, event: Event, actor: User, day: datetime) -> None:
+    if db.scalar(select(AgendaItem.id).where(AgendaItem.event_id == event.id).limit(1)):
+        return
+    for start, end, kind, title_en, title_th, description in SEMINAR_PROGRAMME:
+        details = agenda.ItemDetails(
+            kind=kind,
+            starts_at=_at(day, start),
+            ends_at=_at(day, end),
+            room_id=None,
+            titles={"en": title_en, "th": title_th},
+            descriptions={"en": description} if description else {},
+        )
+        agenda.add_item(db, event, actor=actor, details=details)
+    agenda.release(db, event, actor=actor, comment="Final programme")
+
+
+def _forum_agenda(db: Session, event: Event, actor: User, first_day: datetime) -> None:
+    if db.scalar(select(AgendaItem.id).where(AgendaItem.event_id == event.id).limit(1)):
+        return
+    rooms = [agenda.add_room(db, event, actor=actor, name=name) for name in FORUM_ROOMS]
+    added = {}
+    for day, start, end, room, kind, title_en, title_th in _forum_rows():
+        date = first_day + timedelta(days=day)
+        details = agenda.ItemDetails(
+            kind=kind,
+            starts_at=_at(date, start),
+            ends_at=_at(date, end),
+            room_id=rooms[room].id if room is not None else None,
+            titles={"en": title_en, "th": title_th},
+        )
+        added[title_en] = agenda.add_item(db, event, actor=actor, details=details)
+    agenda.release(db, event, actor=actor, comment="First programme")
+    # A second release, so the changelog has something to show: a workshop changes rooms.
+    moved = added["Workshop: Cross-border evidence"]
+    agenda.move_item(
+        db,
+        event,
+        moved,
+        actor=actor,
+        starts_at=moved.starts_at,
+        room_id=rooms[0].id,
+        expected_version=moved.version,
+    )
+    panel = added["Panel: Protecting citizens from online fraud"]
+    agenda.move_item(
+        db,
+        event,
+        panel,
+        actor=actor,
+        starts_at=panel.starts_at,
+        room_id=rooms[2].id,
+        expected_version=panel.version,
+    )
+    agenda.release(db, event, actor=actor, comment="Two afternoon sessions swap rooms")
 
 
 def _local(day: datetime, hour: int, minute: int = 0) -> datetime:
@@ -181,6 +385,10 @@ def load(db: Session, *, today: datetime | None = None) -> list[tuple[str, str, 
     for event in (seminar, forum):
         _hosts(db, event)
         _team(db, event, team)
+    db.flush()
+    owner = team[0][0]
+    _seminar_agenda(db, seminar, owner, seminar_day)
+    _forum_agenda(db, forum, owner, forum_day)
     db.flush()
     logins = [(admin.email, DEMO_PASSWORD, "site administrator")]
     logins += [(user.email, DEMO_PASSWORD, role.value) for user, role in team]

@@ -395,6 +395,12 @@ def _order_summary(db: Session, event: Event) -> str:
     return " · ".join(organisation.name for _h, organisation, _l in host_rows(db, event))
 
 
+def touch(event: Event) -> None:
+    """Note that what the public pages show of the event changed (the public page cache keys
+    on `updated_at`); unlike `version`, it leaves open edit forms alone."""
+    event.updated_at = utcnow()
+
+
 def add_host(
     db: Session, event: Event, *, actor: User, details: HostDetails, logo: Upload | None
 ) -> EventHost:
@@ -415,6 +421,7 @@ def add_host(
     )
     db.add(host)
     db.flush()
+    touch(event)
     activity.record(
         db,
         actor=actor,
@@ -463,6 +470,7 @@ def update_host(
     changes = activity.diff(before, activity.snapshot(organisation, HOST_FIELDS))
     if changes:
         organisation.version += 1
+        touch(event)
         activity.record(
             db,
             actor=actor,
@@ -487,6 +495,7 @@ def remove_host(db: Session, event: Event, host: EventHost, *, actor: User) -> N
     still_used = db.scalar(
         select(EventHost.id).where(EventHost.organisation_id == organisation.id).limit(1)
     )
+    touch(event)
     activity.record(
         db,
         actor=actor,
@@ -522,6 +531,7 @@ def move_host(db: Session, event: Event, host: EventHost, *, actor: User, offset
         link.position = position
     db.flush()
     organisation = db.get(Organisation, host.organisation_id)
+    touch(event)
     activity.record(
         db,
         actor=actor,

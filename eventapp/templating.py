@@ -86,6 +86,8 @@ def page_context(request: Request) -> dict[str, Any]:
 
     def csrf_token() -> str:
         request.scope["state"]["csrf_used"] = True
+        if request.scope["state"].get("csrf_placeholder"):
+            return security.CSRF_PLACEHOLDER  # filled in per visitor by the page cache
         return security.csrf_token_for(
             get_settings().resolved_secret_key(), request.scope["state"]["csrf_cookie"]
         )

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from eventapp import demo, events
+from eventapp import agenda, demo, events
 from eventapp.models import Event, EventStatus, Membership, Role, User
 
 
@@ -82,3 +82,42 @@ def test_the_demo_team_has_every_role_on_both_events(db):
         for role in (Role.OWNER, Role.ORGANISER, Role.REGISTRAR, Role.RAPPORTEUR)
     )
     assert admins == ["admin@example.org"]
+
+
+def test_the_seminar_programme_covers_the_three_themes_of_the_article(db):
+    demo.load(db)
+    db.commit()
+    seminar = events.event_by_slug(db, demo.SEMINAR_SLUG)
+
+    programme = agenda.published_programme(db, seminar)
+
+    titles = [programme.title(item) for item in programme.items]
+    assert titles[:3] == [
+        "Registration",
+        "Welcome",
+        "Opening remarks by the Vice Minister for Foreign Affairs",
+    ]
+    assert [t for t in titles if t.startswith("Session")] == [
+        "Session 1: Online scams linked to other transnational crimes",
+        "Session 2: Strengthening legal and operational frameworks",
+        "Session 3: Building public–private partnerships",
+    ]
+    assert [item.titles["th"] != "" for item in programme.items] == [True] * len(titles)
+    assert (programme.number, programme.clashes()) == (1, [])
+
+
+def test_the_forum_has_two_days_three_rooms_and_a_second_release(db):
+    demo.load(db, today=datetime(2030, 1, 15, 10, tzinfo=ZoneInfo("Asia/Bangkok")))
+    db.commit()
+    forum = events.event_by_slug(db, demo.FORUM_SLUG)
+
+    programme = agenda.published_programme(db, forum)
+    latest = agenda.latest_release(db, forum)
+
+    assert [room.name for room in programme.rooms] == demo.FORUM_ROOMS
+    assert [(day.isoformat(), len(items)) for day, items in programme.days()] == [
+        ("2030-03-01", 14),
+        ("2030-03-02", 10),
+    ]
+    assert (latest.number, [c["change"] for c in latest.changes]) == (2, ["moved", "moved"])
+    assert programme.clashes() == []
