@@ -1,9 +1,10 @@
-"""Bare Starlette reference app for `serve_figures.py` (not part of eventapp).
+"""Bare Starlette reference app for the benchmarks (not part of eventapp).
 
-Serves the bytes in the file named by BENCH_BODY_FILE at /events/{slug}, and a constant
-JSON answer at /healthz, under uvicorn with the same settings `eventapp serve` uses
-(one worker, uvicorn's automatic loop and HTTP implementation, info logging, no Server
-header), so the two differ only in what the application does per request.
+Serves the bytes in the file named by BENCH_BODY_FILE at /events/{slug} and
+/events/{slug}/agenda, and a constant JSON answer at /healthz, under uvicorn with the same
+settings `eventapp serve` uses (one worker, uvicorn's automatic loop and HTTP implementation,
+info logging, no Server header), so the two differ only in what the application does per
+request.
 
     python bench/bare_app.py --port 8001
 """
@@ -31,7 +32,13 @@ async def health(request: Request) -> Response:
     return Response(HEALTH, media_type="application/json")
 
 
-app = Starlette(routes=[Route("/events/{slug}", page), Route("/healthz", health)])
+app = Starlette(
+    routes=[
+        Route("/events/{slug}", page),
+        Route("/events/{slug}/agenda", page),
+        Route("/healthz", health),
+    ]
+)
 
 
 def main() -> None:

@@ -419,10 +419,17 @@ def shift_after(
     actor: User,
     minutes: int,
     lengthen: bool = True,
+    expected_version: int | None = None,
 ) -> list[AgendaItem]:
     """For the day a session overruns: every item on the same day that starts when this one
     ends or later moves by `minutes` (negative: earlier); with `lengthen`, this one ends
-    `minutes` later too. Returns the items that moved."""
+    `minutes` later too. Returns the items that moved.
+
+    The item is locked and re-read first (StaleEdit when it changed since `expected_version`),
+    so the items that move are the ones after where it ends now."""
+    db.refresh(item, with_for_update=True)
+    if expected_version is not None and item.version != expected_version:
+        raise StaleEdit(item)
     _start, day_end = day_bounds(event, local_day(event, item.starts_at))
     later = list(
         db.scalars(
@@ -447,7 +454,6 @@ def shift_after(
         each.updated_at = now
         moved.append(each)
     if lengthen and item.ends_at + delta > item.starts_at:
-        db.refresh(item, with_for_update=True)
         item.ends_at += delta
         item.version += 1
         item.updated_at = now
@@ -511,17 +517,22 @@ def draft_snapshot(db: Session, event: Event) -> dict[str, Any]:
     and for releasing)."""
     latest = latest_release(db, event)
     previous = {i["uid"]: i for i in (latest.snapshot.get("items", []) if latest else [])}
+    rooms = [
+        {"id": r.id, "name": r.name, "capacity": r.capacity, "position": r.position}
+        for r in rooms_of(db, event)
+    ]
+    # A renamed room changes the item's place as calendars show it, so it counts as a change.
+    old_names = {r["id"]: r["name"] for r in (latest.snapshot.get("rooms", []) if latest else [])}
+    new_names = {r["id"]: r["name"] for r in rooms}
     items = []
     for item in items_of(db, event):
         record = _item_record(item)
         before = previous.get(item.uid)
         if before is not None:
-            record["sequence"] = before["sequence"] + (1 if _differs(before, record) else 0)
+            renamed = old_names.get(before["room_id"]) != new_names.get(record["room_id"])
+            changed = _differs(before, record) or renamed
+            record["sequence"] = before["sequence"] + (1 if changed else 0)
         items.append(record)
-    rooms = [
-        {"id": r.id, "name": r.name, "capacity": r.capacity, "position": r.position}
-        for r in rooms_of(db, event)
-    ]
     return {"format": SNAPSHOT_FORMAT, "rooms": rooms, "items": items}
 
 
@@ -589,6 +600,8 @@ def release(db: Session, event: Event, *, actor: User, comment: str = "") -> Age
     latest = latest_release(db, event)
     snapshot = draft_snapshot(db, event)
     if latest is None:
+        if not snapshot["items"]:
+            raise NothingToRelease()
         changes = [_change("added", record) for record in snapshot["items"]]
     else:
         changes = changelog(latest.snapshot, snapshot)

@@ -271,3 +271,31 @@ def test_deleting_the_event_removes_its_agenda(db, event, owner):
 def test_titles_fall_back_to_the_first_language_with_text():
     assert agenda.title_of({"th": "ปาฐกถา"}, ["en", "th"], "en") == "ปาฐกถา"
     assert agenda.title_of({"en": "Keynote", "th": "ปาฐกถา"}, ["en", "th"], "th") == "ปาฐกถา"
+
+
+def test_an_empty_agenda_is_not_released(db, event, owner):
+    with pytest.raises(agenda.NothingToRelease):
+        agenda.release(db, event, actor=owner)
+
+
+def test_renaming_a_room_raises_the_sequence_of_its_items(db, event, owner):
+    room = make_room(db, event, "Room A")
+    item = make_item(db, event, "Panel", room=room)
+    release_agenda(db, event, owner)
+
+    agenda.update_room(db, room, actor=owner, name="Mekong Room", capacity=None, expected_version=1)
+    db.commit()
+    second = release_agenda(db, event, owner)
+
+    assert [i["sequence"] for i in second.snapshot["items"] if i["uid"] == item.uid] == [1]
+
+
+def test_shifting_from_a_stale_page_is_refused(db, event, owner):
+    item = make_item(db, event, "Keynote", at="09:00")
+    agenda.move_item(
+        db, event, item, actor=owner, starts_at=_at(event, 10), room_id=None, expected_version=1
+    )
+    db.commit()
+
+    with pytest.raises(StaleEdit):
+        agenda.shift_after(db, event, item, actor=owner, minutes=10, expected_version=1)

@@ -285,3 +285,11 @@ def test_an_unknown_slug_answers_404(client, db):
     response = client.get("/events/no-such-event")
 
     assert response.status_code == 404
+
+
+def test_the_event_page_links_to_its_agenda(client, db):
+    make_event(db, slug="eu-thailand-seminar")
+
+    link = page(client.get("/events/eu-thailand-seminar")).select_one("#agenda-link")
+
+    assert (link.get_text(), link["href"]) == ("Agenda", "/events/eu-thailand-seminar/agenda")

@@ -1,5 +1,136 @@
-"""agenda_exports"""
+"""The agenda for other programs: iCalendar, the Frab schedule (XML and JSON) and CSV.
 
-from fastapi import APIRouter
+Each export reads the latest release only (never the draft rows), answers 404 for an event
+that is not public or has nothing released, and is a shared, conditional GET: ETag,
+Last-Modified, 304, and `Access-Control-Allow-Origin: *` so any site may embed the schedule.
+Each costs two queries (the event, its latest release), however long the agenda.
+
+Absolute addresses come from EVENTAPP_BASE_URL, never from the request's Host header.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from sqlmodel import Session
+
+from eventapp import agenda, events
+from eventapp.agenda import Programme, ProgrammeItem
+from eventapp.config import get_settings
+from eventapp.exports import frab, ical, tables
+from eventapp.routes.access import Db, RowId
+from eventapp.routes.conditional import conditional
 
 router = APIRouter()
+
+
+@dataclass
+class Published:
+    programme: Programme
+    released_at: datetime
+    last_modified: datetime  # the release, or a later edit of the event (title, venue...)
+
+
+def _published(db: Session, slug: str) -> Published:
+    event = events.event_by_slug(db, slug)
+    if event is None or not events.is_public(event):
+        raise HTTPException(status_code=404)
+    latest = agenda.latest_release(db, event)
+    if latest is None:
+        raise HTTPException(status_code=404)
+    programme = Programme.from_snapshot(event, latest.snapshot, number=latest.number)
+    return Published(programme, latest.released_at, max(latest.released_at, event.updated_at))
+
+
+def _absolute(path: str) -> str:
+    return get_settings().base_url + quote(path)
+
+
+def _session_url(request: Request, slug: str):
+    def url(item: ProgrammeItem) -> str:
+        return _absolute(request.app.url_path_for("show_session", slug=slug, item_id=item.id))
+
+    return url
+
+
+def _answer(
+    request: Request,
+    published: Published,
+    body: bytes,
+    media_type: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    response = Response(body, media_type=media_type, headers=headers)
+    return conditional(request, response, last_modified=published.last_modified, shared=True)
+
+
+def _calendar(request: Request, published: Published, items: list[ProgrammeItem]) -> bytes:
+    event = published.programme.event
+    return ical.calendar_of(
+        published.programme,
+        items,
+        released_at=published.released_at,
+        uid_host=urlsplit(get_settings().base_url).hostname or "localhost",
+        session_url=_session_url(request, event.slug),
+    )
+
+
+ICALENDAR = "text/calendar; charset=utf-8"
+
+
+@router.get("/events/{slug}/agenda.ics", name="agenda_ics")
+def agenda_ics(request: Request, slug: str, db: Db) -> Response:
+    published = _published(db, slug)
+    body = _calendar(request, published, published.programme.items)
+    return _answer(request, published, body, ICALENDAR)
+
+
+@router.get("/events/{slug}/sessions/{item_id}.ics", name="session_ics")
+def session_ics(request: Request, slug: str, item_id: RowId, db: Db) -> Response:
+    published = _published(db, slug)
+    item = published.programme.item(item_id)
+    if item is None:
+        raise HTTPException(status_code=404)
+    return _answer(request, published, _calendar(request, published, [item]), ICALENDAR)
+
+
+def _schedule(request: Request, published: Published) -> dict:
+    event = published.programme.event
+    return frab.schedule(
+        published.programme,
+        base_url=get_settings().base_url,
+        event_url=_absolute(request.app.url_path_for("show_event", slug=event.slug)),
+        session_url=_session_url(request, event.slug),
+    )
+
+
+@router.get("/events/{slug}/schedule.xml", name="schedule_xml")
+def schedule_xml(request: Request, slug: str, db: Db) -> Response:
+    published = _published(db, slug)
+    url = _absolute(request.app.url_path_for("schedule_xml", slug=published.programme.event.slug))
+    body = frab.schedule_xml(_schedule(request, published), url=url)
+    return _answer(request, published, body, "application/xml; charset=utf-8")
+
+
+@router.get("/events/{slug}/schedule.json", name="schedule_json")
+def schedule_json(request: Request, slug: str, db: Db) -> Response:
+    published = _published(db, slug)
+    body = frab.schedule_json(_schedule(request, published))
+    return _answer(request, published, body, "application/json")
+
+
+@router.get("/events/{slug}/agenda.csv", name="agenda_csv")
+def agenda_csv(request: Request, slug: str, db: Db) -> Response:
+    published = _published(db, slug)
+    body = tables.agenda_csv(published.programme)
+    disposition = _attachment(f"{published.programme.event.slug}-agenda.csv")
+    return _answer(
+        request, published, body, "text/csv; charset=utf-8", {"Content-Disposition": disposition}
+    )
+
+
+def _attachment(filename: str) -> str:
+    """RFC 6266: an ASCII name for old clients, the real (perhaps Thai) one in filename*."""
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
