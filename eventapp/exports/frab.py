@@ -270,7 +270,10 @@ def schedule_xml(document: dict[str, Any], *, url: str) -> bytes:
             for item in items:
                 _xml_event(room, item)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    # Serialised as text and encoded once: with encoding="utf-8" ElementTree pushes each of
+    # its many small writes through a codec, which doubles the time of a large programme.
+    text = ET.tostring(root, encoding="unicode")
+    return b"<?xml version='1.0' encoding='utf-8'?>\n" + text.encode() + b"\n"
 
 
 def _xml_event(room: ET.Element, item: dict[str, Any]) -> None:

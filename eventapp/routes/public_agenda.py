@@ -30,7 +30,7 @@ from urllib.parse import quote
 from babel.dates import format_date, format_skeleton
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -144,6 +144,27 @@ class Cell:
     rows: int = 1
     columns: int = 1
     is_now: bool = False
+
+    @property
+    def titles_html(self) -> Markup:
+        """As the `texts` macro writes them; built here because a macro call per cell costs
+        more than the rest of the cell on a 300-item agenda."""
+        return Markup(  # noqa: S704  (every value escaped)
+            "".join(
+                f'<span class="title-lang" lang="{escape(t.lang)}">{escape(t.text)}</span>'
+                for t in self.titles
+            )
+        )
+
+
+def when_html(programme: Programme, item: ProgrammeItem) -> Markup:
+    """As the `time_range` macro writes it (see Cell.titles_html for why it is built here)."""
+    zone = programme.event.timezone
+    start, end = programme.local(item.starts_at), programme.local(item.ends_at)
+    return Markup(  # noqa: S704  (every value escaped)
+        f'<time datetime="{start.isoformat()}">{escape(local_time(item.starts_at, zone))}</time>'
+        f'–<time datetime="{end.isoformat()}">{escape(local_time(item.ends_at, zone))}</time>'
+    )
 
 
 @dataclass
@@ -289,6 +310,9 @@ def _agenda_page(
         "both": both,
         "page_url": page_url,
         "session_query": "?both=1" if both else "",
+        "when_html": when_html,
+        # "/events/{slug}/sessions/": one route lookup rather than one per item.
+        "sessions_path": _event_path(request, event) + "/sessions/",
         "kinds": kind_labels(),
         "is_preview": is_preview,
         "role": preview_role,
