@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from eventapp import activity
 from eventapp.events import StaleEdit
+from eventapp.i18n import gettext as _
 from eventapp.models import AgendaItem, AgendaRelease, Event, ItemKind, Room, User, utcnow
 
 SNAPSHOT_FORMAT = 1
@@ -55,6 +56,24 @@ DAY_STARTS = time(9, 0)
 
 class OutsideEventDates(Exception):
     """An item may only start on one of the event's days (in the event's timezone)."""
+
+
+def kind_labels() -> dict[str, str]:
+    """Each kind's name in the current language."""
+    return {
+        ItemKind.OPENING_REMARKS: _("Opening remarks"),
+        ItemKind.WELCOME: _("Welcome"),
+        ItemKind.KEYNOTE: _("Keynote"),
+        ItemKind.ADDRESS: _("Formal address"),  # "Address" alone is a postal one
+        ItemKind.PANEL: _("Panel discussion"),
+        ItemKind.PRESENTATION: _("Presentation"),
+        ItemKind.DISCUSSION: _("Discussion"),
+        ItemKind.BREAK: _("Break"),
+        ItemKind.LUNCH: _("Lunch"),
+        ItemKind.NETWORKING: _("Networking"),
+        ItemKind.CLOSING_REMARKS: _("Closing remarks"),
+        ItemKind.OTHER: _("Other"),
+    }
 
 
 class EndsBeforeStart(Exception):
@@ -599,14 +618,9 @@ def release(db: Session, event: Event, *, actor: User, comment: str = "") -> Age
     db.refresh(event, with_for_update=True)
     latest = latest_release(db, event)
     snapshot = draft_snapshot(db, event)
-    if latest is None:
-        if not snapshot["items"]:
-            raise NothingToRelease()
-        changes = [_change("added", record) for record in snapshot["items"]]
-    else:
-        changes = changelog(latest.snapshot, snapshot)
-        if not changes and not _rooms_differ(latest.snapshot, snapshot):
-            raise NothingToRelease()
+    changes, has_changes = pending_changes(latest, snapshot)
+    if not has_changes:
+        raise NothingToRelease()
     entry = AgendaRelease(
         event_id=event.id,
         number=(latest.number if latest else 0) + 1,
@@ -628,6 +642,19 @@ def release(db: Session, event: Event, *, actor: User, comment: str = "") -> Age
         changes={"changes": [None, len(changes)]},
     )
     return entry
+
+
+def pending_changes(
+    latest: AgendaRelease | None, snapshot: dict[str, Any]
+) -> tuple[list[dict[str, Any]], bool]:
+    """(the changelog a release of `snapshot` would have, whether there is anything to release):
+    the first release adds every item (an empty first agenda is nothing); later ones also
+    release a change to the rooms alone."""
+    if latest is None:
+        changes = [_change("added", record) for record in snapshot["items"]]
+        return changes, bool(changes)
+    changes = changelog(latest.snapshot, snapshot)
+    return changes, bool(changes) or _rooms_differ(latest.snapshot, snapshot)
 
 
 def _change(kind: str, after: dict[str, Any], before: dict[str, Any] | None = None) -> dict:

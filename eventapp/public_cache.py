@@ -4,7 +4,8 @@ An anonymous GET (no session cookie, no htmx) of a cacheable public address is a
 bytes this process rendered before, when one cheap query confirms they are still current: the
 cache key holds the event's release number and last change (read from the database on every
 request, so a release made through another worker or host counts at once), the address, the
-interface language and, while the event is on, the minute (for the "now" marker).
+interface language and, while the event is on, the minute for the agenda page (its "now"
+marker; the other pages and exports stay cached until the data changes).
 
 Pages carry a CSRF token (the language switch is a form). The cached bytes hold a placeholder
 that is replaced by the visitor's own token on the way out, so one copy serves everyone.
@@ -33,8 +34,9 @@ MAX_ENTRIES = 1024
 
 CACHEABLE = re.compile(
     r"^/events/(?P<slug>[^/]+)/(?:agenda|agenda\.ics|agenda\.csv|schedule\.xml|schedule\.json"
-    r"|agenda/changes|agenda/changes\.atom|sessions/\d{1,9}|sessions/\d{1,9}\.ics)$"
+    r"|agenda\.pdf|agenda/changes|agenda/changes\.atom|sessions/\d{1,9}|sessions/\d{1,9}\.ics)$"
 )
+CLOCKED = "/agenda"  # the one page with a "now" marker; the rest change only with the data
 # Query strings that change a page; any other query string goes the normal way, uncached.
 CACHEABLE_QUERIES = {"", "both=1"}
 
@@ -107,11 +109,9 @@ def _event_stamp(slug: str) -> tuple | None:
     if row is None:
         return None
     status, visibility, updated_at, starts_at, ends_at, release = row
-    minute = None
     now = datetime.now(UTC).replace(tzinfo=None)
-    if _naive(starts_at) - timedelta(days=1) <= now <= _naive(ends_at) + timedelta(days=1):
-        minute = int(time.time() // 60)  # the "now" marker moves while the event is on
-    return (status, visibility, str(updated_at), release or 0, minute)
+    is_on = _naive(starts_at) - timedelta(days=1) <= now <= _naive(ends_at) + timedelta(days=1)
+    return (status, visibility, str(updated_at), release or 0, is_on)
 
 
 def _naive(moment: datetime | str) -> datetime:
@@ -164,7 +164,10 @@ class PublicCache:
         if stamp is None:
             await self.app(scope, receive, send)
             return
-        key = (scope["path"], query, i18n.current_language(), stamp)
+        minute = None
+        if stamp[-1] and scope["path"].endswith(CLOCKED):
+            minute = int(time.time() // 60)  # the "now" marker moves while the event is on
+        key = (scope["path"], query, i18n.current_language(), stamp, minute)
         entry = self.cache.get(key)
         if entry is None:
             if scope["method"] != "GET":

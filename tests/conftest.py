@@ -191,6 +191,7 @@ def spawn_server(engine, database_url, tmp_path):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
+        log = tmp_path / f"server-{port}.log"
         environment = {
             **os.environ,
             "EVENTAPP_DATABASE_URL": database_url,
@@ -212,7 +213,8 @@ def spawn_server(engine, database_url, tmp_path):
             ],
             env=environment,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # A file, not a pipe: a server that logs much would block on a full pipe.
+            stderr=log.open("wb"),
             start_new_session=True,
         )
         processes.append(process)
@@ -220,7 +222,7 @@ def spawn_server(engine, database_url, tmp_path):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode())
+                raise RuntimeError(log.read_text(errors="replace"))
             try:
                 if httpx.get(url + "/healthz", timeout=1).status_code == 200:
                     return url

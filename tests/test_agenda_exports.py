@@ -24,6 +24,7 @@ FORMATS = Path(__file__).resolve().parent / "formats"  # the official schemas, s
 LONG_THAI = " ".join(["คำอธิบายภาษาไทยที่ยาวมาก"] * 12)  # folded across several lines in iCalendar
 ONE_DAY = datetime(2030, 8, 8, 2, 0, tzinfo=UTC)  # 09:00–17:00 in Bangkok
 EXPORTS = ["agenda.ics", "schedule.xml", "schedule.json", "agenda.csv"]
+DOWNLOADS = [*EXPORTS, "agenda.pdf"]  # the PDF's text is read in test_agenda_pdf.py
 
 
 @pytest.fixture(scope="module")
@@ -769,7 +770,7 @@ def test_agenda_csv_defuses_a_formula_hidden_behind_a_control_character(client, 
 # Every export --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("export", EXPORTS)
+@pytest.mark.parametrize("export", DOWNLOADS)
 def test_export_of_unknown_hidden_or_unreleased_event_is_not_found(client, db, owner, export):
     draft = make_event(db, slug="still-draft", status=EventStatus.DRAFT)
     make_item(db, draft)
@@ -785,7 +786,7 @@ def test_export_of_unknown_hidden_or_unreleased_event_is_not_found(client, db, o
     assert statuses == [404, 404, 404]
 
 
-@pytest.mark.parametrize("export", EXPORTS)
+@pytest.mark.parametrize("export", DOWNLOADS)
 def test_export_of_an_unlisted_event_is_served(client, db, owner, export):
     event = make_event(db, slug="by-link-only", visibility=Visibility.UNLISTED)
     make_item(db, event)
@@ -811,7 +812,7 @@ def test_export_shows_the_release_never_the_draft(client, db, forum, owner, expo
     assert ("Unreleased" in text, "ยังไม่เผยแพร่" in text, "Scams" in text) == (False, False, True)
 
 
-@pytest.mark.parametrize("export", [*EXPORTS, "sessions/{panel}.ics"])
+@pytest.mark.parametrize("export", [*DOWNLOADS, "sessions/{panel}.ics"])
 def test_export_is_conditional_and_shared(client, forum, export):
     path = url(forum.event, export.format(panel=forum.panel.id))
 
@@ -829,7 +830,7 @@ def test_export_is_conditional_and_shared(client, forum, export):
     assert (stale.status_code, stale.content) == (200, response.content)
 
 
-@pytest.mark.parametrize("export", EXPORTS)
+@pytest.mark.parametrize("export", DOWNLOADS)
 def test_export_changes_etag_and_date_with_a_new_release(client, db, forum, owner, export):
     first = client.get(url(forum.event, export))
     make_item(db, forum.event, "Added later", at="16:00")
@@ -844,7 +845,7 @@ def test_export_changes_etag_and_date_with_a_new_release(client, db, forum, owne
     assert response.headers["last-modified"] == http_date(second_release.released_at)
 
 
-@pytest.mark.parametrize("export", EXPORTS)
+@pytest.mark.parametrize("export", DOWNLOADS)
 def test_export_last_modified_follows_a_later_edit_of_the_event(client, db, forum, export):
     edited = datetime(2031, 1, 1, 12, 0, tzinfo=UTC)
     forum.event.title = "Renamed forum"
@@ -857,7 +858,7 @@ def test_export_last_modified_follows_a_later_edit_of_the_event(client, db, foru
     assert response.headers["last-modified"] == http_date(edited)
 
 
-@pytest.mark.parametrize("export", [*EXPORTS, "sessions/{first}.ics"])
+@pytest.mark.parametrize("export", [*DOWNLOADS, "sessions/{first}.ics"])
 def test_export_queries_do_not_grow_with_the_agenda(client, db, owner, count_queries, export):
     def queries_for(count: int) -> int:
         event = make_event(db, slug=f"queries-{count}", days=3)

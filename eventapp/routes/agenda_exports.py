@@ -1,4 +1,4 @@
-"""The agenda for other programs: iCalendar, the Frab schedule (XML and JSON) and CSV.
+"""The agenda for other programs: iCalendar, the Frab schedule (XML and JSON), CSV and PDF.
 
 Each export reads the latest release only (never the draft rows), answers 404 for an event
 that is not public or has nothing released, and is a shared, conditional GET: ETag,
@@ -18,9 +18,10 @@ from sqlmodel import Session
 from eventapp import agenda, events
 from eventapp.agenda import Programme, ProgrammeItem
 from eventapp.config import get_settings
-from eventapp.exports import frab, ical, tables
+from eventapp.exports import frab, ical, pdf, tables
 from eventapp.routes.access import Db, RowId
 from eventapp.routes.conditional import conditional
+from eventapp.routes.public_agenda import reading_language
 
 router = APIRouter()
 
@@ -130,7 +131,26 @@ def agenda_csv(request: Request, slug: str, db: Db) -> Response:
     )
 
 
-def _attachment(filename: str) -> str:
+@router.get("/events/{slug}/agenda.pdf", name="agenda_pdf")
+def agenda_pdf(request: Request, slug: str, db: Db) -> Response:
+    """A4, one page per day, in the reader's language (seconds for a large event: the public
+    cache keeps it until the next release)."""
+    published = _published(db, slug)
+    event = published.programme.event
+    body = pdf.agenda_pdf(
+        published.programme,
+        events.hosts_of(db, [event.id])[event.id],
+        language=reading_language(event),
+        released_at=published.released_at,
+    )
+    disposition = _attachment(f"{event.slug}-agenda.pdf", inline=True)
+    return _answer(
+        request, published, body, "application/pdf", {"Content-Disposition": disposition}
+    )
+
+
+def _attachment(filename: str, *, inline: bool = False) -> str:
     """RFC 6266: an ASCII name for old clients, the real (perhaps Thai) one in filename*."""
     fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

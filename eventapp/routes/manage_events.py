@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 from starlette.datastructures import FormData
 
 from eventapp import events
+from eventapp.agenda import local_to_utc
 from eventapp.forms import Submitted, form_values, int_or_none, parse, see_other
 from eventapp.i18n import gettext as _
 from eventapp.i18n import language_name
@@ -141,8 +142,8 @@ class EventForm(BaseModel):
         """The event's fields with times in UTC, or the errors of the fields taken together."""
         errors: dict[str, str] = {}
         zone = ZoneInfo(self.timezone)
-        starts_at = _local_to_utc(self.start_date, self.start_time, zone)
-        ends_at = _local_to_utc(self.end_date, self.end_time, zone)
+        starts_at = local_to_utc(self.start_date, self.start_time, zone)
+        ends_at = local_to_utc(self.end_date, self.end_time, zone)
         gap = _("This time does not exist in this timezone (the clocks change). Choose another.")
         if starts_at is None:
             errors["start_time"] = gap
@@ -172,15 +173,6 @@ class EventForm(BaseModel):
             visibility=self.visibility,
         )
         return details, {}
-
-
-def _local_to_utc(day: date, moment: time, zone: ZoneInfo) -> datetime | None:
-    """The UTC instant of a wall-clock time in `zone`; None when the clocks skip that time."""
-    local = datetime.combine(day, moment.replace(second=0, microsecond=0), tzinfo=zone)
-    instant = local.astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        return None
-    return instant
 
 
 def _parse_event_form(form: FormData) -> tuple[events.EventDetails | None, dict, dict]:

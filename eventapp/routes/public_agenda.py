@@ -38,7 +38,7 @@ from eventapp import agenda, events, i18n
 from eventapp.agenda import Programme, ProgrammeItem, ProgrammeRoom
 from eventapp.config import get_settings
 from eventapp.i18n import _
-from eventapp.models import AgendaRelease, Event, ItemKind, User, utcnow
+from eventapp.models import AgendaRelease, Event, User, utcnow
 from eventapp.routes.access import EDITORS, CurrentUser, Db, OptionalUser, RowId, event_for, role_in
 from eventapp.routes.conditional import conditional
 from eventapp.templating import local_time, render
@@ -54,23 +54,6 @@ FEED_NAMESPACE = uuid.UUID("60d7a36b-cf16-4823-bc7b-3fec8a1b9d19")
 def current_time() -> datetime:
     """The clock the "now" marker reads (tests replace it)."""
     return utcnow()
-
-
-def kind_labels() -> dict[str, str]:
-    return {
-        ItemKind.OPENING_REMARKS: _("Opening remarks"),
-        ItemKind.WELCOME: _("Welcome"),
-        ItemKind.KEYNOTE: _("Keynote"),
-        ItemKind.ADDRESS: _("Formal address"),  # "Address" alone is a postal one
-        ItemKind.PANEL: _("Panel discussion"),
-        ItemKind.PRESENTATION: _("Presentation"),
-        ItemKind.DISCUSSION: _("Discussion"),
-        ItemKind.BREAK: _("Break"),
-        ItemKind.LUNCH: _("Lunch"),
-        ItemKind.NETWORKING: _("Networking"),
-        ItemKind.CLOSING_REMARKS: _("Closing remarks"),
-        ItemKind.OTHER: _("Other"),
-    }
 
 
 # Who may see what ----------------------------------------------------------------------------
@@ -313,7 +296,7 @@ def _agenda_page(
         "when_html": when_html,
         # "/events/{slug}/sessions/": one route lookup rather than one per item.
         "sessions_path": _event_path(request, event) + "/sessions/",
-        "kinds": kind_labels(),
+        "kinds": agenda.kind_labels(),
         "is_preview": is_preview,
         "role": preview_role,
         "notice_url": notice_url,
@@ -429,7 +412,7 @@ def show_session(
             for text in texts_in(item.descriptions, event, language, both=show_both)
             if text.text
         ],
-        "kind": kind_labels().get(item.kind, str(item.kind)),
+        "kind": agenda.kind_labels().get(item.kind, str(item.kind)),
         "both": show_both,
         "page_url": str(request.app.url_path_for("show_session", slug=event.slug, item_id=item.id)),
         "agenda_url": agenda_url + ("?both=1" if show_both else ""),

@@ -7,12 +7,16 @@ from sqlalchemy import select
 from eventapp import team
 from eventapp.demo import DEMO_PASSWORD, SEMINAR_SLUG
 from eventapp.demo import load as load_demo
-from eventapp.models import Event, Role, User
+from eventapp.models import AgendaItem, Event, Role, User
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.factories import read
 
 ANONYMOUS_PAGES = [
     "/",
     f"/events/{SEMINAR_SLUG}",
+    f"/events/{SEMINAR_SLUG}/agenda",
+    f"/events/{SEMINAR_SLUG}/agenda/changes",
+    f"/events/{SEMINAR_SLUG}/sessions/{{item}}",
     "/login",
     "/password-reset",
 ]
@@ -23,6 +27,11 @@ ORGANISER_PAGES = [
     "/manage/events/{id}/edit",
     "/manage/events/{id}/hosts",
     "/manage/events/{id}/hosts/new",
+    "/manage/events/{id}/agenda",
+    "/manage/events/{id}/agenda/rooms",
+    "/manage/events/{id}/agenda/release",
+    "/manage/events/{id}/agenda/preview",
+    "/manage/events/{id}/agenda/items/{item}/edit",
     "/manage/events/{id}/team",
     "/manage/events/{id}/activity",
     "/account",
@@ -42,7 +51,15 @@ def demo(db):
         db, event, email="guest@example.org", role=Role.VIEWER, invited_by=admin
     )
     db.commit()
-    return event, invitation_token
+    # The first item of the seminar's programme: the demo releases it, so it has a public page.
+    item_id = read(
+        db,
+        select(AgendaItem.id)
+        .where(AgendaItem.event_id == event.id)
+        .order_by(AgendaItem.starts_at)
+        .limit(1),
+    )
+    return event, item_id, invitation_token
 
 
 def _shoot_all(page, base: str, paths: list[str], label: str) -> dict[str, int]:
@@ -61,20 +78,21 @@ def _shoot_all(page, base: str, paths: list[str], label: str) -> dict[str, int]:
 @pytest.mark.parametrize("locale", ["en-GB", "th-TH"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_every_page_fits_the_screen(demo, live_server, new_page, viewport, locale):
-    event, invitation_token = demo
+    event, item_id, invitation_token = demo
     label = f"{'phone' if viewport is PHONE else 'desktop'}-{locale[:2]}"
     visitor = new_page(viewport=viewport, locale=locale)
     organiser = new_page(viewport=viewport, locale=locale)
 
+    anonymous = [path.format(item=item_id) for path in ANONYMOUS_PAGES]
     overflow = _shoot_all(
-        visitor, live_server, [*ANONYMOUS_PAGES, f"/invitations/{invitation_token}"], label
+        visitor, live_server, [*anonymous, f"/invitations/{invitation_token}"], label
     )
     organiser.goto(live_server + "/login")
     organiser.locator("#input-email").fill("admin@example.org")
     organiser.locator("#input-password").fill(DEMO_PASSWORD)
     organiser.locator("#login-form button[type=submit]").click()
     organiser.wait_for_url(live_server + "/manage/")
-    paths = [path.format(id=event.id) for path in ORGANISER_PAGES]
+    paths = [path.format(id=event.id, item=item_id) for path in ORGANISER_PAGES]
     overflow |= _shoot_all(organiser, live_server, paths, label)
 
     not_found = visitor.goto(live_server + "/events/no-such-event")

@@ -1,5 +1,0 @@
-"""manage_agenda"""
-
-from fastapi import APIRouter
-
-router = APIRouter()
