@@ -591,7 +591,8 @@ def test_the_edit_form_shows_the_item_in_the_events_timezone(client, db, owner, 
 
     soup = page(client.get(f"{base}/items/{item.id}/edit"))
 
-    assert form_data(soup, "#item-form") == {
+    shown = form_data(soup, "#item-form")
+    assert {name: value for name, value in shown.items() if not name.startswith("was_")} == {
         "csrf_token": soup.select_one("input[name=csrf_token]")["value"],
         "version": "1",
         "kind": "keynote",
@@ -709,12 +710,10 @@ def test_two_organisers_edit_one_item_and_the_second_applies_theirs_on_top(
                     row.select_one(".yours .conflict-value").get_text())
         for row in soup.select("#their-version .conflict-field")
     }  # fmt: skip
-    assert pairs == {
-        "conflict-starts_at": ("Thu, Aug 8 09:15", "Thu, Aug 8 09:00"),
-        "conflict-ends_at": ("Thu, Aug 8 09:45", "Thu, Aug 8 09:30"),
-        "conflict-title_en": ("Their title", "My title"),
-    }
-    assert soup.select_one("#input-title_en")["value"] == "My title"
+    # Only the title is in dispute: the new times are theirs, and this organiser left them be.
+    assert pairs == {"conflict-title_en": ("Their title", "My title")}
+    assert [soup.select_one(f"#input-{name}")["value"] for name in
+            ("title_en", "start_time", "end_time")] == ["My title", "09:15", "09:45"]  # fmt: skip
     assert soup.select_one("#conflict a")["href"] == path  # keep theirs
     assert stored(db, item.id)["titles"] == {"en": "Their title"}
 
@@ -722,11 +721,52 @@ def test_two_organisers_edit_one_item_and_the_second_applies_theirs_on_top(
 
     mine = stored(db, item.id)
     assert applied.status_code == 303
-    assert (mine["titles"], mine["starts_at"], mine["version"]) == (
+    assert (mine["titles"], mine["starts_at"], mine["ends_at"], mine["version"]) == (
         {"en": "My title"},
-        at("09:00"),
+        at("09:15"),
+        at("09:45"),
         3,
     )
+
+
+def test_a_stale_save_without_the_opened_values_is_yours_in_every_field(
+    client, db, owner, base, event
+):
+    item = make_item(db, event, "Keynote", at="09:00")
+    path = f"{base}/items/{item.id}/edit"
+    log_in(client, owner)
+    opened = form_data(page(client.get(path)), "#item-form")
+    submit(client, path, {**opened, "start_time": "09:15", "end_time": "09:45"})
+    bare = {name: value for name, value in opened.items() if not name.startswith("was_")}
+
+    conflict = submit(client, path, {**bare, "title_en": "My title"})
+
+    soup = page(conflict)
+    assert conflict.status_code == 409
+    assert [soup.select_one(f"#input-{name}")["value"] for name in
+            ("title_en", "start_time", "end_time")] == ["My title", "09:00", "09:30"]  # fmt: skip
+
+
+def test_the_edit_form_keeps_what_it_was_opened_with(client, db, owner, base, event):
+    item = make_item(db, event, "Keynote", at="09:00", titles={"en": "Keynote", "th": ""})
+    log_in(client, owner)
+
+    form = form_data(page(client.get(f"{base}/items/{item.id}/edit")), "#item-form")
+
+    was = {name: value for name, value in form.items() if name.startswith("was_")}
+    assert was == {
+        "was_kind": "keynote",
+        "was_start_date": DAY_ONE,
+        "was_start_time": "09:00",
+        "was_end_date": "",
+        "was_end_time": "09:30",
+        "was_room": "",
+        "was_track": "",
+        "was_title_en": "Keynote",
+        "was_description_en": "",
+        "was_title_th": "",
+        "was_description_th": "",
+    }
 
 
 def test_keep_theirs_reloads_the_saved_version(client, db, owner, base, event):
@@ -904,14 +944,16 @@ def test_shifting_moves_the_rest_of_the_day_and_lengthens_the_item(client, db, o
     )
 
     assert response.headers["location"] == (
-        f"{base}?day={DAY_ONE}&done=shifted&count=3&minutes=15#item-{overrun.id}"
+        f"{base}?day={DAY_ONE}&done=shifted&count=2&minutes=15&lengthened=1#item-{overrun.id}"
     )
     assert stored(db, overrun.id)["ends_at"] == at("09:45")
     assert stored(db, panel.id)["starts_at"] == at("09:45")
     assert stored(db, lunch.id)["starts_at"] == at("12:15")
     assert stored(db, tomorrow.id)["starts_at"] == at("09:30", DAY_TWO)
     message = page(client.get(response.headers["location"])).select_one("#message")
-    assert message.get_text() == "3 items moved by +15 minutes."
+    assert message.get_text() == (
+        "2 later items moved by +15 minutes. Its own end moved by +15 minutes too."
+    )
 
 
 def test_shifting_with_htmx_without_lengthening(client, db, owner, base, event):
@@ -925,7 +967,7 @@ def test_shifting_with_htmx_without_lengthening(client, db, owner, base, event):
 
     soup = fragment(response)
     assert (response.status_code, soup.select_one("h1")) == (200, None)
-    assert soup.select_one("#message").get_text() == "1 item moved by -10 minutes."
+    assert soup.select_one("#message").get_text() == "1 later item moved by -10 minutes."
     assert stored(db, overrun.id)["ends_at"] == at("09:30")
     assert stored(db, panel.id)["starts_at"] == at("09:20")
 

@@ -78,28 +78,28 @@ def test_two_organisers_edit_one_item_and_the_second_applies_their_change_on_top
 
     assert first.locator(f"#item-title-{item.id}").inner_text() == "Opening keynote"
 
-    # The organiser, still on the form as it was, moves the start: refused, with the owner's
-    # title beside theirs.
+    # The organiser, still on the form as it was, moves the start: refused. The form comes
+    # back with the owner's title and their own start; the panel shows the start in dispute.
     second.get_by_label("Start time").fill("09:15")
     second.get_by_role("button", name="Save item").click()
     conflict = second.get_by_role("alert").filter(has=second.locator("#conflict-heading"))
     conflict.wait_for()
     screenshot(second, f"agenda-conflict-{'js' if javascript else 'nojs'}")
 
-    title_row = conflict.locator("#conflict-title_en")
     assert conflict.get_by_role("heading", level=2).inner_text() == (
         "Someone else saved this item while you were editing"
     )
-    assert title_row.locator(".theirs .conflict-value").inner_text() == "Opening keynote"
-    assert title_row.locator(".yours .conflict-value").inner_text() == "Keynote"
+    assert [row.get_attribute("id") for row in conflict.locator(".conflict-field").all()] == [
+        "conflict-starts_at"
+    ]
+    start_row = conflict.locator("#conflict-starts_at")
+    assert start_row.locator(".theirs .conflict-value").inner_text().endswith(" 09:00")
+    assert start_row.locator(".yours .conflict-value").inner_text().endswith(" 09:15")
+    assert second.get_by_label("Title (English)").input_value() == "Opening keynote"
     assert second.get_by_label("Start time").input_value() == "09:15"
     assert read(db, select(AgendaItem.version).where(AgendaItem.id == item.id)) == 2
 
-    # "Apply mine on top" sends the whole form, so the organiser first takes the owner's title
-    # from the panel; their own change, the start time, is still in the form.
-    second.get_by_label("Title (English)").fill(
-        title_row.locator(".theirs .conflict-value").inner_text()
-    )
+    # Applying theirs on top keeps the owner's title: only the start was this organiser's.
     second.get_by_role("button", name="Apply mine on top").click()
     second.wait_for_url(re.compile(rf"/agenda\?day={DAY}&done=saved#item-\d+$"))
 
@@ -242,7 +242,7 @@ def test_an_organiser_builds_releases_and_a_visitor_reads_the_agenda(
         ("Added", "Protecting older people"),
     ]
 
-    page.get_by_label("Comment for the team (optional)").fill("First programme")
+    page.get_by_label("Comment (optional)").fill("First programme")
     page.get_by_role("button", name="Release version 1").click()
     page.wait_for_url(re.compile(rf"/agenda\?day={DAY}&done=released&number=1$"))
 
@@ -359,8 +359,9 @@ def test_shifting_the_rest_of_the_day_moves_every_later_item(db, live_server, ne
     shift.get_by_label("Minutes (negative for earlier)").fill("15")
     shift.get_by_label("It ran over: end it later too").check()
     shift.get_by_role("button", name="Shift").click()
-    # The count includes the keynote itself, which was lengthened rather than moved.
-    page.get_by_role("status").filter(has_text="3 items moved by +15 minutes.").wait_for()
+    page.get_by_role("status").filter(
+        has_text="2 later items moved by +15 minutes. Its own end moved by +15 minutes too."
+    ).wait_for()
     screenshot(page, f"agenda-shifted-{'js' if javascript else 'nojs'}")
 
     assert [_when(page, title) for title in ("Keynote", "Scam trends", "Panel")] == [

@@ -31,7 +31,10 @@ from eventapp.routes.manage_agenda.item_form import (
     local_clock,
     local_when,
     long_day_label,
+    merged_values,
+    opened_with,
     parse_item_form,
+    parse_item_values,
     plausible_year,
     plenary_label,
     refusal,
@@ -287,16 +290,20 @@ def show_day(
 
 
 def done_message(params: Any) -> str:
-    """The notice for a `?done=` key after a change (with its `count`, `minutes`, `number`)."""
+    """The notice for a `?done=` key after a change (with its `count`, `minutes`, `lengthened`,
+    `number`)."""
     done = params.get("done") or ""
     if done == "shifted":
         signed = f"{int_or_none(params.get('minutes')) or 0:+d}"
-        return ngettext(
-            "%(num)s item moved by %(minutes)s minutes.",
-            "%(num)s items moved by %(minutes)s minutes.",
+        message = ngettext(
+            "%(num)s later item moved by %(minutes)s minutes.",
+            "%(num)s later items moved by %(minutes)s minutes.",
             int_or_none(params.get("count")) or 0,
             minutes=signed,
         )
+        if params.get("lengthened"):
+            message += " " + _("Its own end moved by %(minutes)s minutes too.", minutes=signed)
+        return message
     if done == "released":
         number = int_or_none(params.get("number")) or 0
         return _("Release %(number)s is published: the public agenda shows it now.", number=number)
@@ -401,9 +408,11 @@ def _item_form(
     errors: dict[str, str],
     *,
     version: int | None,
+    was: dict[str, Any] | None,
     theirs: list[dict[str, str]] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The edit form; `was` is what it was opened with (kept in hidden fields for a merge)."""
     languages = event.language_list
     first_title = str(values.get(f"title_{languages[0]}", "")).strip()
     context = {
@@ -415,6 +424,7 @@ def _item_form(
         "values": values,
         "errors": errors,
         "version": version,
+        "was": was or {},
         "theirs": theirs,
         "missing": [
             code
@@ -436,7 +446,9 @@ def show_edit_agenda_item(
     event, role, item, day = _item_in(db, user, event_id, item_id)
     values = item_values(event, agenda.details_of(item))
     rooms = _room_names(db, event)
-    return _item_form(request, event, role, item.id, day, rooms, values, {}, version=item.version)
+    return _item_form(
+        request, event, role, item.id, day, rooms, values, {}, version=item.version, was=values
+    )
 
 
 @router.post("/events/{event_id}/agenda/items/{item_id}/edit", name="edit_agenda_item")
@@ -459,9 +471,20 @@ def edit_agenda_item(
             theirs = agenda.details_of(stale.current)
             their_version = stale.current.version
             db.rollback()
-            rows = conflict_rows(event, theirs, details, dict(rooms))
+            # The form comes back holding their save with your changes on top; the panel shows
+            # the fields where that differs from what is saved now.
+            their_values = item_values(event, theirs)
+            merged = merged_values(values, opened_with(values), their_values)
+            merged_details = parse_item_values(merged, event)[0] or details
+            rows = conflict_rows(event, theirs, merged_details, dict(rooms))
             return _item_form(
-                *common, values, {}, version=their_version, theirs=rows, status_code=409
+                *common,
+                merged,
+                {},
+                version=their_version,
+                was=their_values,
+                theirs=rows,
+                status_code=409,
             )
         except REFUSALS as refused:
             db.rollback()
@@ -471,7 +494,9 @@ def edit_agenda_item(
             new_day = agenda.local_day(event, item.starts_at)
             target = editor_path(request, event, new_day, done="saved" if changes else "unchanged")
             return see_other(request, target + f"#item-{item.id}")
-    return _item_form(*common, values, errors, version=version, status_code=422)
+    return _item_form(
+        *common, values, errors, version=version, was=opened_with(values), status_code=422
+    )
 
 
 # Duplicating, moving, shifting and deleting from the editor ------------------------------------
@@ -611,7 +636,10 @@ def shift_agenda_after(
             request, db, event, role, day=day, tools=item_id, problem=problem, status_code=409
         )
     db.commit()
-    shifted = {"count": len(moved), "minutes": parsed.minutes}
+    later = [each for each in moved if each.id != item.id]
+    shifted = {"count": len(later), "minutes": parsed.minutes}
+    if len(later) < len(moved):
+        shifted["lengthened"] = 1
     return after_change(request, db, event, role, "shifted", item=item, **shifted)
 
 

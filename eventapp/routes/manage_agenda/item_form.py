@@ -136,7 +136,12 @@ def parse_item_form(
     form: FormData, event: Event
 ) -> tuple[agenda.ItemDetails | None, dict[str, Any], dict[str, str]]:
     """(the item's details with times in UTC, the values as sent, errors by field)."""
-    values = form_values(form)
+    return parse_item_values(form_values(form), event)
+
+
+def parse_item_values(
+    values: dict[str, Any], event: Event
+) -> tuple[agenda.ItemDetails | None, dict[str, Any], dict[str, str]]:
     parsed, errors = parse(ItemForm, values)
     titles, descriptions, text_errors = _texts(values, event.language_list)
     for name, message in text_errors.items():
@@ -240,6 +245,37 @@ def _shown(event: Event, details: agenda.ItemDetails, room_names: dict[int, str]
         description = (details.descriptions.get(code) or "").replace("\r\n", "\n")
         shown[f"description_{code}"] = description.strip()
     return shown
+
+
+WAS = "was_"  # the edit form's hidden copies of the values it was opened with
+
+
+def opened_with(values: dict[str, Any]) -> dict[str, Any] | None:
+    """The values the edit form was opened with (its `was_` fields), or None from a form
+    without them."""
+    was = {name[len(WAS) :]: value for name, value in values.items() if name.startswith(WAS)}
+    return was or None
+
+
+def _same(first: Any, second: Any) -> bool:
+    def plain(value: Any) -> str:
+        return str(value or "").replace("\r\n", "\n").strip()
+
+    return plain(first) == plain(second)
+
+
+def merged_values(
+    yours: dict[str, Any], was: dict[str, Any] | None, theirs: dict[str, Any]
+) -> dict[str, Any]:
+    """Your edit on top of their save: each field you changed keeps your value, every other
+    field takes theirs, so applying yours never undoes a change of theirs you did not touch.
+    Without `was`, every field is yours."""
+    if was is None:
+        return {name: yours.get(name, "") for name in theirs}
+    return {
+        name: yours.get(name, "") if not _same(yours.get(name), was.get(name)) else their_value
+        for name, their_value in theirs.items()
+    }
 
 
 def conflict_rows(
