@@ -3,6 +3,7 @@
 import logging
 import secrets
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -116,6 +117,15 @@ def security_headers(*, is_https: bool) -> dict[str, str]:
     return headers
 
 
+_SECURITY_NAMES = frozenset(name.lower().encode() for name in security_headers(is_https=True))
+
+
+@cache
+def _raw_security_headers(is_https: bool) -> list[tuple[bytes, bytes]]:
+    headers = security_headers(is_https=is_https)
+    return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -124,13 +134,14 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_https = get_settings().is_https
+        added = _raw_security_headers(get_settings().is_https)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in security_headers(is_https=is_https).items():
-                    headers[name] = value
+                raw = list(message.get("headers", []))
+                if any(name.lower() in _SECURITY_NAMES for name, _value in raw):
+                    raw = [pair for pair in raw if pair[0].lower() not in _SECURITY_NAMES]
+                message["headers"] = raw + added  # these are the app's: they replace any other
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -26,6 +26,7 @@ def _default_data_dir() -> Path:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EVENTAPP_", extra="ignore")
+    _secret: str | None = PrivateAttr(default=None)  # resolved_secret_key, once per settings
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str = ""
@@ -63,8 +64,11 @@ class Settings(BaseSettings):
 
     def resolved_secret_key(self) -> str:
         """The configured key, or the one kept in the data directory (made once, mode 600)."""
-        if self.secret_key:
-            return self.secret_key
+        if self._secret is None:
+            self._secret = self.secret_key or self._kept_secret_key()
+        return self._secret
+
+    def _kept_secret_key(self) -> str:
         path = self.data_dir / "secret_key"
         if path in _kept_keys:
             return _kept_keys[path]

@@ -54,7 +54,7 @@ class Cached:
     body: bytes
     etag: bytes | None
     last_modified: bytes | None
-    has_placeholder: bool
+    parts: list[bytes]  # the body split where the CSRF token goes (one part: no token)
     keep: bool
 
 
@@ -217,19 +217,19 @@ class PublicCache:
             last_modified=next(
                 (value for name, value in raw_headers if name == b"last-modified"), None
             ),
-            has_placeholder=security.CSRF_PLACEHOLDER.encode() in body,
+            parts=body.split(security.CSRF_PLACEHOLDER.encode()),
             keep=status == 200 and not personal,
         )
 
     async def _send(self, scope: Scope, entry: Cached, send: Send, *, not_modified: bool) -> None:
         body = entry.body
-        if entry.has_placeholder:
+        if len(entry.parts) > 1:
             state = scope["state"]
             state["csrf_used"] = True  # RequestContext then sets the cookie if it is new
             token = security.csrf_token_for(
                 get_settings().resolved_secret_key(), state["csrf_cookie"]
             )
-            body = body.replace(security.CSRF_PLACEHOLDER.encode(), token.encode())
+            body = token.encode().join(entry.parts)  # one copy; no search of the page
         headers = list(entry.headers)
         if not_modified:
             kept = {b"etag", b"last-modified", b"cache-control", b"vary"}
