@@ -799,6 +799,76 @@ def test_a_stale_edit_with_htmx_answers_the_form_with_the_conflict(client, db, o
     assert soup.select_one("form#item-form #apply-mine")["value"] == "mine"
 
 
+def test_edit_opens_in_place_of_the_item_with_htmx(client, db, owner, base, event):
+    item = make_item(db, event, "Keynote", at="09:00")
+    log_in(client, owner)
+    link = page(client.get(base)).select_one(f"#edit-item-{item.id}")
+
+    response = client.get(link["hx-get"], headers=HTMX)
+
+    soup = fragment(response)
+    form = soup.select_one(f"form#item-{item.id}")
+    assert (link["href"], link["hx-get"], link["hx-target"], link["hx-swap"]) == (
+        f"{base}/items/{item.id}/edit",
+        f"{base}/items/{item.id}/edit",
+        f"#item-{item.id}",
+        "outerHTML",
+    )
+    assert soup.select_one("h1") is None
+    assert form.select_one("input[name=inline]")["value"] == "1"
+    # Its ids do not collide with the add form's on the same page.
+    assert form.select_one(f"#edit-{item.id}-input-title_en")["value"] == "Keynote"
+    assert form.select_one(f"label[for=edit-{item.id}-input-start_time]").get_text() == (
+        "Start time *"
+    )
+    assert form.select("#input-title_en") == []
+
+
+def test_an_edit_saved_in_place_swaps_the_whole_day(client, db, owner, base, event):
+    item = make_item(db, event, "Keynote", at="09:00")
+    log_in(client, owner)
+    opened = form_data(fragment(client.get(f"{base}/items/{item.id}/edit", headers=HTMX)), "form")
+
+    response = submit(
+        client, f"{base}/items/{item.id}/edit", {**opened, "title_en": "Opening keynote"},
+        headers=HTMX,
+    )  # fmt: skip
+
+    soup = fragment(response)
+    assert response.status_code == 200
+    assert (response.headers["hx-retarget"], response.headers["hx-reswap"]) == (
+        "#agenda-day",
+        "outerHTML",
+    )
+    assert response.headers["hx-replace-url"] == f"{base}?day={DAY_ONE}"
+    assert soup.select_one("#message").get_text() == "Item saved."
+    assert soup.select_one(f"#agenda-day #item-title-{item.id}").get_text() == "Opening keynote"
+    assert stored(db, item.id)["titles"] == {"en": "Opening keynote"}
+
+
+def test_an_edit_refused_in_place_stays_in_place_with_the_reason(client, db, owner, base, event):
+    item = make_item(db, event, "Keynote", at="09:00")
+    log_in(client, owner)
+    opened = form_data(fragment(client.get(f"{base}/items/{item.id}/edit", headers=HTMX)), "form")
+
+    response = submit(
+        client, f"{base}/items/{item.id}/edit", {**opened, "title_en": ""}, headers=HTMX
+    )
+
+    soup = fragment(response)
+    assert response.status_code == 422
+    assert "hx-retarget" not in response.headers
+    assert soup.select_one(f"form#item-{item.id} input[name=inline]")["value"] == "1"
+    control = soup.select_one(f"#edit-{item.id}-input-title_en")
+    message = soup.select_one(f"#edit-{item.id}-error-title_en")
+    assert (control["aria-invalid"], control["aria-describedby"].split()[0]) == (
+        "true",
+        f"edit-{item.id}-error-title_en",
+    )
+    assert message.get_text(strip=True) == "This field is required."
+    assert stored(db, item.id)["version"] == 1
+
+
 # Duplicating, moving, shifting, deleting -----------------------------------------------------
 
 

@@ -371,3 +371,33 @@ def test_shifting_the_rest_of_the_day_moves_every_later_item(db, live_server, ne
     ]
     assert read(db, select(AgendaItem.version).where(AgendaItem.id == keynote.id)) == 2
     assert page.js_errors == []
+
+
+@JS
+def test_an_organiser_edits_an_item_from_the_day(db, live_server, new_page, javascript):
+    owner = make_user(db, "owner@example.org")
+    event = make_event(db, starts_at=STARTS, owner=owner)
+    make_item(db, event, "Keynote", at="09:00", minutes=30)
+    make_item(db, event, "Panel", at="09:30", minutes=60, kind=ItemKind.PANEL)
+    page = new_page(javascript=javascript)
+    _log_in(page, live_server, owner.email)
+    day = f"{live_server}/manage/events/{event.id}/agenda"
+    page.goto(day)
+
+    page.get_by_role("article", name="Keynote").get_by_role("link", name="Edit").click()
+    # With htmx the form opens in place of the item, the day around it; without, on its page.
+    form = page.locator("form.item-form").filter(has=page.get_by_role("button", name="Save item"))
+    form.get_by_label("Title (English)").fill("Opening keynote")
+    form.get_by_label("End time").fill("09:20")
+    if javascript:
+        assert page.url == day
+        assert page.get_by_role("article", name="Panel").count() == 1
+    form.get_by_role("button", name="Save item").click()
+    page.get_by_role("status").filter(has_text="Item saved.").wait_for()
+
+    assert page.url.startswith(f"{day}?day={DAY}")
+    assert [_when(page, title) for title in ("Opening keynote", "Panel")] == [
+        "09:00–09:20",
+        "09:30–10:30",
+    ]
+    assert page.js_errors == []

@@ -410,6 +410,7 @@ def _item_form(
     version: int | None,
     was: dict[str, Any] | None,
     theirs: list[dict[str, str]] | None = None,
+    inline: bool = False,
     status_code: int = 200,
 ) -> Response:
     """The edit form; `was` is what it was opened with (kept in hidden fields for a merge)."""
@@ -425,6 +426,7 @@ def _item_form(
         "errors": errors,
         "version": version,
         "was": was or {},
+        "inline": inline and is_htmx_fragment_request(request),
         "theirs": theirs,
         "missing": [
             code
@@ -435,8 +437,9 @@ def _item_form(
         "zone": zone_label(event, day),
         **form_options(event, rooms),
     }
-    block = "item_form" if status_code != 200 else None
-    return render(request, "manage/agenda_item.html", context, block=block, status_code=status_code)
+    return render(
+        request, "manage/agenda_item.html", context, block="item_form", status_code=status_code
+    )
 
 
 @router.get("/events/{event_id}/agenda/items/{item_id}/edit", name="show_edit_agenda_item")
@@ -447,8 +450,9 @@ def show_edit_agenda_item(
     values = item_values(event, agenda.details_of(item))
     rooms = _room_names(db, event)
     return _item_form(
-        request, event, role, item.id, day, rooms, values, {}, version=item.version, was=values
-    )
+        request, event, role, item.id, day, rooms, values, {}, version=item.version, was=values,
+        inline=True,
+    )  # fmt: skip
 
 
 @router.post("/events/{event_id}/agenda/items/{item_id}/edit", name="edit_agenda_item")
@@ -462,6 +466,7 @@ def edit_agenda_item(
     if version is None:
         errors.setdefault("__all__", incomplete_message())
     common = (request, event, role, item.id, day, rooms)
+    inline = form.get("inline") == "1"
     if details is not None and version is not None and not errors:
         try:
             changes = agenda.update_item(
@@ -484,6 +489,7 @@ def edit_agenda_item(
                 version=their_version,
                 was=their_values,
                 theirs=rows,
+                inline=inline,
                 status_code=409,
             )
         except REFUSALS as refused:
@@ -491,11 +497,23 @@ def edit_agenda_item(
             errors = refusal(refused, event, values)
         else:
             db.commit()
+            done = "saved" if changes else "unchanged"
+            if inline and is_htmx_fragment_request(request):
+                # Opened in place on the editor: the whole day comes back, as after a move.
+                response = after_change(request, db, event, role, done, item=item)
+                response.headers.update({"HX-Retarget": "#agenda-day", "HX-Reswap": "outerHTML"})
+                return response
             new_day = agenda.local_day(event, item.starts_at)
-            target = editor_path(request, event, new_day, done="saved" if changes else "unchanged")
+            target = editor_path(request, event, new_day, done=done)
             return see_other(request, target + f"#item-{item.id}")
     return _item_form(
-        *common, values, errors, version=version, was=opened_with(values), status_code=422
+        *common,
+        values,
+        errors,
+        version=version,
+        was=opened_with(values),
+        inline=inline,
+        status_code=422,
     )
 
 
