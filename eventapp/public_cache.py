@@ -14,6 +14,8 @@ that is replaced by the visitor's own token on the way out, so one copy serves e
             --hit---> stored bytes --> token filled in (or 304) --> client
 """
 
+import atexit
+import contextlib
 import re
 import threading
 import time
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from sqlalchemy import Engine
+from sqlalchemy.pool import PoolProxiedConnection
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -90,22 +94,63 @@ class PageCache:
             self._entries.clear()
 
 
+class _StampConnection:
+    """The one connection this process keeps for the stamp query: taken from the pool once and
+    detached (so it is closed, not pooled, when replaced), each query its own transaction.
+    Public answers come from the event loop's thread; the lock keeps any other caller out."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.engine: Engine | None = None
+        self.connection: PoolProxiedConnection | None = None
+
+    def get(self, engine: Engine) -> PoolProxiedConnection:
+        if self.connection is not None and self.engine is engine:
+            return self.connection
+        self.forget()
+        connection = engine.raw_connection()
+        connection.detach()
+        if engine.dialect.name == "postgresql":
+            connection.dbapi_connection.rollback()  # the pool's ping may have begun one
+            connection.dbapi_connection.autocommit = True
+        # SQLite: db.py turned pysqlite's own transactions off; a lone SELECT commits itself.
+        self.engine, self.connection = engine, connection
+        return connection
+
+    def forget(self) -> None:
+        connection, self.engine, self.connection = self.connection, None, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+_stamp_connection = _StampConnection()
+atexit.register(_stamp_connection.forget)
+
+
 def _event_stamp(slug: str) -> tuple | None:
     """What the event's public pages depend on, or None for an unknown slug.
 
-    Straight through the driver: SQLAlchemy's connection and transaction set-up would cost
-    five times the query itself, on every cached answer.
+    Straight through the driver, on a connection kept for it: SQLAlchemy's
+    connection and transaction set-up, or even the pool's checkout and reset, would cost more
+    than the query itself, on every cached answer. A connection that fails is replaced once.
     """
     engine = get_engine()
     placeholder = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(_STAMP_SQL.replace(":slug", placeholder), (slug,))
-        row = cursor.fetchone()
-        cursor.close()
-    finally:
-        connection.close()  # back to the pool, which rolls the read back
+    query = _STAMP_SQL.replace(":slug", placeholder)
+    with _stamp_connection.lock:
+        for attempt in (1, 2):
+            connection = _stamp_connection.get(engine)
+            try:
+                cursor = connection.cursor()
+                cursor.execute(query, (slug,))
+                row = cursor.fetchone()
+                cursor.close()
+                break
+            except Exception:
+                _stamp_connection.forget()
+                if attempt == 2:
+                    raise
     if row is None:
         return None
     status, visibility, updated_at, starts_at, ends_at, release = row

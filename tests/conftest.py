@@ -192,6 +192,7 @@ def spawn_server(engine, database_url, tmp_path):
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         log = tmp_path / f"server-{port}.log"
+        log_file = log.open("wb")
         environment = {
             **os.environ,
             "EVENTAPP_DATABASE_URL": database_url,
@@ -214,9 +215,10 @@ def spawn_server(engine, database_url, tmp_path):
             env=environment,
             stdout=subprocess.DEVNULL,
             # A file, not a pipe: a server that logs much would block on a full pipe.
-            stderr=log.open("wb"),
+            stderr=log_file,
             start_new_session=True,
         )
+        log_file.close()  # the server has its own descriptor
         processes.append(process)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

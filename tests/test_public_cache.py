@@ -4,7 +4,7 @@ and a release, an event edit or a status change made anywhere shows at once."""
 import httpx
 import pytest
 
-from eventapp import agenda, events
+from eventapp import agenda, events, public_cache
 from eventapp.models import EventStatus
 from tests.factories import (
     add_host,
@@ -128,6 +128,19 @@ def test_an_unknown_query_string_goes_the_normal_way(client, event, count_querie
 
     assert response.status_code == 200
     assert len(counted) > 1
+
+
+def test_a_broken_stamp_connection_is_replaced_and_the_page_still_served(client, db, event):
+    path = f"/events/{event.slug}/agenda"
+    first = client.get(path)
+    kept = public_cache._stamp_connection.connection
+    kept.dbapi_connection.close()  # as when the database restarts under a running app
+
+    second = client.get(path)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert _titles(second) == ["Opening remarks"]
+    assert public_cache._stamp_connection.connection is not kept
 
 
 def test_a_draft_event_is_never_kept_for_the_public(client, db, owner):
