@@ -1,7 +1,7 @@
 """Print the agenda's speed figures, each beside a reference measured in the same run.
 
-Builds a large event in a temporary SQLite database (3 days, 6 rooms, 300 items, released),
-then reports:
+Builds a large event in a temporary SQLite database (3 days, 6 rooms, 300 items, released;
+400 people on their line-ups), then reports:
 
 1. requests per second of the cached public agenda page (`eventapp serve`, one worker) against
    a bare Starlette app serving the same bytes (bench/bare_app.py), wrk pinned to core 1 and
@@ -14,7 +14,6 @@ then reports:
    at about 1.1.
 
 A measuring script, not a test: no thresholds. Needs wrk (Debian: apt-get install -y wrk).
-The event has no speakers yet: the 400 people of the issue arrive with the speaker line-up.
 
     python bench/agenda.py                         # full run, about 2 minutes
     python bench/agenda.py --duration 2 --rounds 1 --samples 10 --json
@@ -45,7 +44,7 @@ from serve_figures import (
 )
 
 SLUG = "bench-agenda"
-DAYS, ROOMS, ITEMS = 3, 6, 300
+DAYS, ROOMS, ITEMS, PEOPLE = 3, 6, 300, 400
 PRETALX = {"schedule page, 120 talks": 2.3, "Frab XML": 1.1}  # requests/s, DESIGN.md
 
 
@@ -57,7 +56,7 @@ def build_event(data_dir: Path) -> None:
     os.environ["EVENTAPP_DATA_DIR"] = str(data_dir)
     from eventapp import agenda, db
     from eventapp.config import get_settings
-    from eventapp.models import Event, EventStatus, ItemKind, User
+    from eventapp.models import Event, EventStatus, ItemKind, Team, User
 
     db.upgrade(get_settings().resolved_database_url())
     kinds = [k for k in ItemKind if k not in agenda.PAUSE_KINDS]
@@ -65,7 +64,11 @@ def build_event(data_dir: Path) -> None:
         actor = User(email="bench@example.org", password_hash="!")  # noqa: S106  (no login)
         session.add(actor)
         first = datetime(2030, 3, 4, 1, 0, tzinfo=UTC)  # 08:00 in Bangkok
+        team = Team(name="Benchmark organisers")
+        session.add(team)
+        session.flush()
         event = Event(
+            team_id=team.id,
             slug=SLUG,
             title="Benchmark Forum on Digital Cooperation",
             starts_at=first,
@@ -80,6 +83,7 @@ def build_event(data_dir: Path) -> None:
             agenda.add_room(session, event, actor=actor, name=f"Room {n + 1}") for n in range(ROOMS)
         ]
         per_day = ITEMS // DAYS
+        items = []
         for day in range(DAYS):
             start = first + timedelta(days=day)
             for n in range(per_day):
@@ -100,8 +104,39 @@ def build_event(data_dir: Path) -> None:
                     descriptions={"en": "A *panel* on policy and practice.\n\n- one\n- two"},
                     track=f"Track {n % 3 + 1}",
                 )
-                agenda.add_item(session, event, actor=actor, details=details)
+                items.append(agenda.add_item(session, event, actor=actor, details=details))
         agenda.release(session, event, actor=actor, comment="Benchmark programme")
+        _line_ups(session, event, actor, items)
+
+
+def _line_ups(session, event, actor, items) -> None:
+    """400 people, each on one to three items, confirmed (the line-ups are live, not released)."""
+    from eventapp import people
+    from eventapp.models import AppearanceStatus
+
+    book = [
+        people.add_person(
+            session,
+            event,
+            actor=actor,
+            details=people.PersonDetails(
+                honorific=("H.E.", "Dr.", "Ms.", "Mr.")[n % 4],
+                given_name=f"Given{n}",
+                family_name=f"Family{n}",
+                position="Director of cooperation",
+                organisation=f"Organisation {n % 40}",
+                email=f"person{n}@bench.example.org",
+            ),
+        )
+        for n in range(PEOPLE)
+    ]
+    for n, item in enumerate(items):
+        for k in range(1 + n % 3):
+            person = book[(n * 3 + k) % PEOPLE]
+            people.add_appearance(
+                session, event, item, person, actor=actor, role="speaker",
+                status=AppearanceStatus.CONFIRMED,
+            )  # fmt: skip
 
 
 def medians_in_process(samples: int) -> dict[str, float]:
@@ -228,7 +263,7 @@ def main() -> int:
     ratio = serving["eventapp_rps"] / serving["bare_rps"]
     report = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}",
-        "event": f"{DAYS} days, {ROOMS} rooms, {ITEMS} items",
+        "event": f"{DAYS} days, {ROOMS} rooms, {ITEMS} items, {PEOPLE} people",
         "cached_agenda_rps": round(serving["eventapp_rps"], 1),
         "bare_starlette_rps": round(serving["bare_rps"], 1),
         "ratio_cached_to_bare": round(ratio, 3),

@@ -26,9 +26,13 @@ from eventapp.routes import (
     manage_agenda,
     manage_events,
     manage_hosts,
+    manage_lineup,
+    manage_people,
     manage_team,
     public,
     public_agenda,
+    public_speakers,
+    speaker_portal,
 )
 from eventapp.templating import render
 
@@ -139,9 +143,13 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = list(message.get("headers", []))
+                headers = added  # the app's: they replace a response's own, but for one case
                 if any(name.lower() in _SECURITY_NAMES for name, _value in raw):
+                    if (b"referrer-policy", b"no-referrer") in raw:  # stricter than ours: kept
+                        headers = [pair for pair in added if pair[0] != b"referrer-policy"]
+                        headers.append((b"referrer-policy", b"no-referrer"))
                     raw = [pair for pair in raw if pair[0].lower() not in _SECURITY_NAMES]
-                message["headers"] = raw + added  # these are the app's: they replace any other
+                message["headers"] = raw + headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -236,7 +244,9 @@ async def check_csrf(request: Request) -> None:
         allowed = {get_settings().base_host, request.headers.get("host", "")}
         if urlsplit(origin).netloc not in allowed:
             raise HTTPException(status_code=403)
-    elif origin == "null":
+    elif origin == "null" and request.headers.get("sec-fetch-site") != "same-origin":
+        # A page with Referrer-Policy: no-referrer (the speaker's own page) posts its forms
+        # with Origin: null; the browser's Sec-Fetch-Site still vouches for the site.
         raise HTTPException(status_code=403)
     submitted = request.headers.get(security.CSRF_HEADER)
     if not submitted:
@@ -295,13 +305,17 @@ def create_app() -> FastAPI:
     for module in (
         public,
         public_agenda,
+        public_speakers,
         agenda_exports,
         account,
         manage_events,
         manage_hosts,
         manage_team,
         manage_agenda,
+        manage_lineup,
+        manage_people,
         admin,
+        speaker_portal,
     ):
         app.include_router(module.router)
 

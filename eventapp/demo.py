@@ -14,16 +14,21 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlmodel import Session
 
-from eventapp import agenda, auth, uploads
+from eventapp import agenda, auth, people, uploads
 from eventapp.models import (
     AgendaItem,
+    Appearance,
+    AppearanceRole,
+    AppearanceStatus,
     Event,
     EventHost,
     EventStatus,
     ItemKind,
     Membership,
     Organisation,
+    Person,
     Role,
+    Team,
     User,
     Visibility,
 )
@@ -31,6 +36,7 @@ from eventapp.models import (
 BANGKOK = "Asia/Bangkok"
 SEMINAR_SLUG = "eu-thailand-online-scams-2025"
 FORUM_SLUG = "eu-sea-digital-diplomacy-forum"
+DEMO_TEAM = "Department of European Affairs, Ministry of Foreign Affairs"
 DEMO_PASSWORD = "seminar-demo-2025"  # noqa: S105  (printed by `eventapp demo`)
 
 TEAM = [
@@ -287,6 +293,113 @@ def _forum_agenda(db: Session, event: Event, actor: User, first_day: datetime) -
     agenda.release(db, event, actor=actor, comment="Two afternoon sessions swap rooms")
 
 
+# The line-ups. The four officials are those the seminar article names, in its words; everyone
+# else is plainly invented (their surnames mean "example" in one language or another), as are
+# their organisations, so no real person is made to say anything.
+DEMO_PEOPLE = {
+    "vm": ("H.E. Mr.", "Russ", "Jalichandra", "Vice Minister for Foreign Affairs",
+           "Ministry of Foreign Affairs of Thailand", "Thailand", 1),
+    "ambassador": ("H.E. Mr.", "David", "Daly", "Ambassador of the European Union to Thailand",
+                   "Delegation of the European Union to Thailand", "European Union", 2),
+    "ps": ("Prof.", "Wisit", "Wisitsora-at", "Permanent Secretary",
+           "Ministry of Digital Economy and Society", "Thailand", 3),
+    "dg": ("Mrs.", "Krongkanit", "Rakcharoen", "Director-General, Department of European Affairs",
+           "Ministry of Foreign Affairs of Thailand", "Thailand", 4),
+    "ploy": ("Dr.", "Ploy", "Samplesri", "Director", "Example Institute for Digital Policy",
+             "Thailand", 20),
+    "tomas": ("Mr.", "Tomas", "Example", "Liaison officer", "Invented Cybercrime Liaison Office",
+              "European Union", 21),
+    "anna": ("Ms.", "Anna", "Specimen", "Senior analyst", "Sample Financial Intelligence Unit",
+             "European Union", 22),
+    "lukas": ("Mr.", "Lukas", "Muster", "Legal adviser", "Demo Centre for Cyber Law",
+              "European Union", 23),
+    "kanya": ("Ms.", "Kanya", "Tuayang", "Public prosecutor (invented)",
+              "Example Office of Prosecutors", "Thailand", 24),
+    "nicha": ("Ms.", "Nicha", "Demo", "Programme manager", "Placeholder Foundation",
+              "Thailand", 25),
+    "somsak": ("Mr.", "Somsak", "Example", "Head of fraud prevention", "Example Telecom Co.",
+               "Thailand", 26),
+    "eva": ("Ms.", "Eva", "Placeholder", "Trust and safety lead", "Sample Platform Ltd",
+            "European Union", 27),
+    "jan": ("Mr.", "Jan", "Voorbeeld", "Head of Cooperation (invented)",
+            "Delegation of the European Union to Thailand", "European Union", 28),
+}  # fmt: skip
+
+SEMINAR_LINEUPS = {
+    "Welcome": [("nicha", "moderator")],
+    "Opening remarks by the Vice Minister for Foreign Affairs": [("vm", "speaker")],
+    "Remarks by the Ambassador of the European Union to Thailand": [("ambassador", "speaker")],
+    "Keynote: Thailand's national and regional role in tackling online scams": [
+        ("ps", "keynote")
+    ],
+    "Session 1: Online scams linked to other transnational crimes": [
+        ("ploy", "moderator"), ("tomas", "panellist"), ("anna", "panellist")
+    ],
+    "Session 2: Strengthening legal and operational frameworks": [
+        ("lukas", "moderator"), ("kanya", "panellist"), ("tomas", "discussant")
+    ],
+    "Session 3: Building public–private partnerships": [
+        ("nicha", "moderator"), ("somsak", "panellist"), ("eva", "panellist")
+    ],
+    "Enhancing Thailand–EU cooperation on policy and practice": [
+        ("dg", "speaker"), ("ploy", "moderator")
+    ],
+    "Closing remarks": [("jan", "speaker")],
+}  # fmt: skip
+
+# The forum is being planned: some have said yes, the rest have an invitation pending.
+FORUM_LINEUPS = {
+    "Keynote: Digital diplomacy after the Bangkok seminar": [("ambassador", "keynote", True)],
+    "Panel: Cyber diplomacy in practice": [
+        ("ploy", "moderator", True), ("jan", "panellist", True), ("kanya", "panellist", False)
+    ],
+    "Panel: Protecting citizens from online fraud": [
+        ("nicha", "moderator", True), ("somsak", "panellist", False), ("eva", "panellist", False)
+    ],
+    "Panel: Legal frameworks in the EU and ASEAN": [
+        ("lukas", "moderator", True), ("anna", "panellist", False)
+    ],
+}  # fmt: skip
+
+
+def _demo_person(db: Session, event: Event, actor: User, key: str) -> Person:
+    honorific, given, family, position, organisation, country, _rank = DEMO_PEOPLE[key]
+    email = f"{given}.{family}@people.example.org".lower().replace(" ", "")
+    found = people.person_by_email(db, event.team_id, email)
+    if found is None:
+        details = people.PersonDetails(
+            honorific=honorific, given_name=given, family_name=family, position=position,
+            organisation=organisation, country=country, email=email,
+        )  # fmt: skip
+        found = people.add_person(db, event, actor=actor, details=details)
+    return found
+
+
+def _lineups(db: Session, event: Event, actor: User, plan: dict[str, list[tuple]]) -> None:
+    if db.scalar(select(Appearance.id).where(Appearance.event_id == event.id).limit(1)):
+        return
+    items = {
+        item.titles.get("en"): item
+        for item in db.scalars(select(AgendaItem).where(AgendaItem.event_id == event.id))
+    }
+    invited: dict[int, Person] = {}
+    for title, entries in plan.items():
+        for key, role, *confirmed in entries:
+            person = _demo_person(db, event, actor, key)
+            speaker = people.ensure_speaker(db, event, person)
+            people.set_precedence(db, event, speaker, actor=actor, precedence=DEMO_PEOPLE[key][6])
+            is_confirmed = confirmed[0] if confirmed else True
+            status = AppearanceStatus.CONFIRMED if is_confirmed else AppearanceStatus.INVITED
+            people.add_appearance(
+                db, event, items[title], person, actor=actor, role=AppearanceRole(role),
+                status=status,
+            )  # fmt: skip
+            if not is_confirmed:
+                invited[person.id] = person
+    for person in invited.values():
+        people.invite(db, event, person, actor=actor)
+
+
 def _local(day: datetime, hour: int, minute: int = 0) -> datetime:
     zone = ZoneInfo(BANGKOK)
     return datetime.combine(day.date(), time(hour, minute), tzinfo=zone).astimezone(UTC)
@@ -310,10 +423,20 @@ def _user(db: Session, email: str, name: str, *, is_admin: bool = False) -> User
     return user
 
 
+def _organiser_team(db: Session) -> Team:
+    """The Department of European Affairs' team: both demo events share its people."""
+    team = db.scalar(select(Team).where(Team.name == DEMO_TEAM))
+    if team is None:
+        team = Team(name=DEMO_TEAM)
+        db.add(team)
+        db.flush()
+    return team
+
+
 def _event(db: Session, slug: str, **fields) -> Event:
     event = db.scalar(select(Event).where(Event.slug == slug))
     if event is None:
-        event = Event(slug=slug, **fields)
+        event = Event(slug=slug, team_id=_organiser_team(db).id, **fields)
         db.add(event)
         db.flush()
     return event
@@ -389,6 +512,9 @@ def load(db: Session, *, today: datetime | None = None) -> list[tuple[str, str, 
     owner = team[0][0]
     _seminar_agenda(db, seminar, owner, seminar_day)
     _forum_agenda(db, forum, owner, forum_day)
+    db.flush()
+    _lineups(db, seminar, owner, SEMINAR_LINEUPS)
+    _lineups(db, forum, owner, FORUM_LINEUPS)
     db.flush()
     logins = [(admin.email, DEMO_PASSWORD, "site administrator")]
     logins += [(user.email, DEMO_PASSWORD, role.value) for user, role in team]

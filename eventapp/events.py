@@ -29,9 +29,11 @@ from eventapp.models import (
     Event,
     EventHost,
     EventStatus,
+    LineupOrder,
     Membership,
     Organisation,
     Role,
+    Team,
     Upload,
     User,
     Visibility,
@@ -202,9 +204,46 @@ def _flush_slug(db: Session, event: Event) -> None:
         raise SlugTaken(event.slug) from None
 
 
-def create_event(db: Session, *, actor: User, details: EventDetails) -> Event:
-    """A draft event with `actor` as its owner."""
-    event = Event(slug="", title="", starts_at=details.starts_at, ends_at=details.ends_at)
+# Teams: the events of one organiser team share a book of people (people.py) -----------------
+
+
+def teams_of(db: Session, user: User) -> list[Team]:
+    """The teams whose events `user` organises (owner or organiser), most recent event first."""
+    rows = db.execute(
+        select(Team, func.max(Event.id))
+        .join(Event, Event.team_id == Team.id)
+        .join(Membership, Membership.event_id == Event.id)
+        .where(Membership.user_id == user.id, Membership.role.in_([Role.OWNER, Role.ORGANISER]))
+        .group_by(Team.id)
+        .order_by(func.max(Event.id).desc())
+    ).all()
+    return [team for team, _latest in rows]
+
+
+def team_for_new_event(db: Session, user: User, team_id: int | None = None) -> Team:
+    """The team a new event of `user` joins: the one they chose among theirs, else the team of
+    their latest event, else a new team of their own."""
+    teams = teams_of(db, user)
+    chosen = next((team for team in teams if team.id == team_id), None)
+    if chosen is not None:
+        return chosen
+    if teams:
+        return teams[0]
+    team = Team(name=user.name or user.email)
+    db.add(team)
+    db.flush()
+    return team
+
+
+def create_event(
+    db: Session, *, actor: User, details: EventDetails, team_id: int | None = None
+) -> Event:
+    """A draft event with `actor` as its owner, in the team `team_id` (one of the actor's) or
+    else their latest event's team (see `team_for_new_event`)."""
+    team = team_for_new_event(db, actor, team_id)
+    event = Event(
+        slug="", title="", starts_at=details.starts_at, ends_at=details.ends_at, team_id=team.id
+    )
     _apply(db, event, details)
     db.add(event)
     _flush_slug(db, event)
@@ -259,6 +298,48 @@ TRANSITIONS = {
     "unpublish": ({EventStatus.PUBLISHED, EventStatus.CANCELLED}, EventStatus.DRAFT),
     "cancel": ({EventStatus.PUBLISHED}, EventStatus.CANCELLED),
 }
+
+
+LINEUP_FIELDS = ["lineup_order", "show_unconfirmed", "reminder_days"]
+
+
+def set_lineup_settings(
+    db: Session,
+    event: Event,
+    *,
+    actor: User,
+    lineup_order: LineupOrder,
+    show_unconfirmed: bool,
+    reminder_days: int,
+    is_new_version: bool = True,
+) -> dict:
+    """The line-up settings (public order, "to be confirmed" people, reminder delay); returns
+    what changed. Called after `update_event` checked the version and locked the row, in its
+    transaction; `is_new_version` is False when that save already raised the version."""
+    values = {
+        "lineup_order": LineupOrder(lineup_order),
+        "show_unconfirmed": show_unconfirmed,
+        "reminder_days": reminder_days,
+    }
+    changes = activity.diff(activity.snapshot(event, LINEUP_FIELDS), values)
+    if not changes:
+        return {}
+    for name, value in values.items():
+        setattr(event, name, value)
+    if is_new_version:
+        event.version += 1
+    event.updated_at = utcnow()
+    activity.record(
+        db,
+        actor=actor,
+        action="event.edit",
+        event_id=event.id,
+        obj=event,
+        summary=event.title,
+        changes=changes,
+    )
+    db.flush()
+    return changes
 
 
 def allowed_transitions(event: Event) -> list[str]:

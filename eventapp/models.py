@@ -160,6 +160,42 @@ class Organisation(SQLModel, table=True):
     version: int = 1
 
 
+class Team(SQLModel, table=True):
+    """An organiser team: the events it runs share one book of people (speakers, moderators)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = _when(default=True)
+
+
+class NameOrder(enum.StrEnum):
+    GIVEN_FIRST = "given_first"  # Russ Jalichandra
+    FAMILY_FIRST = "family_first"  # Jalichandra Russ (as Chinese, Japanese, Korean names)
+
+
+class AppearanceRole(enum.StrEnum):
+    CHAIR = "chair"
+    MODERATOR = "moderator"
+    KEYNOTE = "keynote"
+    SPEAKER = "speaker"
+    PANELLIST = "panellist"
+    DISCUSSANT = "discussant"
+    RAPPORTEUR = "rapporteur"
+
+
+class AppearanceStatus(enum.StrEnum):
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class LineupOrder(enum.StrEnum):
+    PROTOCOL = "protocol"  # the precedence the organisers set
+    FAMILY_NAME = "family_name"
+    ORGANISATION = "organisation"  # grouped by organisation, protocol order within
+
+
 class Event(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=100, unique=True)
@@ -173,6 +209,10 @@ class Event(SQLModel, table=True):
     languages: str = Field(default="en", max_length=100)  # comma-separated, first is the default
     status: EventStatus = Field(default=EventStatus.DRAFT, sa_type=sa.String(20), index=True)
     visibility: Visibility = Field(default=Visibility.LISTED, sa_type=sa.String(20))
+    team_id: int = Field(foreign_key="team.id", index=True)
+    lineup_order: LineupOrder = Field(default=LineupOrder.PROTOCOL, sa_type=sa.String(20))
+    show_unconfirmed: bool = False  # "to be confirmed" people on the public line-up
+    reminder_days: int = 7  # remind an invited speaker who has not answered; 0: never
     created_at: datetime = _when(default=True)
     updated_at: datetime = _when(default=True)
     version: int = 1
@@ -270,6 +310,81 @@ class AgendaRelease(SQLModel, table=True):
     changes: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     released_at: datetime = _when(default=True)
     released_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+
+
+class Person(SQLModel, table=True):
+    """Someone who appears on a programme, kept in a team's book and reused across its events.
+
+    Names are kept in parts, so each place can write them as protocol wants (`people.name_for`).
+    Email and phone are private: never on a public page or export. One email is one person
+    within a team (an empty email may repeat).
+    """
+
+    __table_args__ = (
+        sa.Index(
+            "uq_person_team_email",
+            "team_id",
+            "email",
+            unique=True,
+            sqlite_where=sa.text("email != ''"),
+            postgresql_where=sa.text("email != ''"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
+    honorific: str = Field(default="", max_length=60)
+    given_name: str = Field(default="", max_length=100)
+    family_name: str = Field(default="", max_length=100)
+    name_order: NameOrder = Field(default=NameOrder.GIVEN_FIRST, sa_type=sa.String(20))
+    display_name: str = Field(default="", max_length=200)
+    post_nominals: str = Field(default="", max_length=100)
+    position: str = Field(default="", max_length=300)
+    organisation: str = Field(default="", max_length=300)
+    country: str = Field(default="", max_length=100)  # or delegation
+    website: str = Field(default="", max_length=500)
+    bios: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)  # Markdown per language
+    photo_id: int | None = Field(default=None, foreign_key="upload.id", ondelete="SET NULL")
+    thumbnail_id: int | None = Field(default=None, foreign_key="upload.id", ondelete="SET NULL")
+    email: str = Field(default="", max_length=254)  # private; lower case
+    phone: str = Field(default="", max_length=50)  # private
+    created_at: datetime = _when(default=True)
+    updated_at: datetime = _when(default=True)
+    version: int = 1
+
+
+class Speaker(SQLModel, table=True):
+    """A person on one event's line-up: their protocol precedence there, and the secret link to
+    their own page (its token stored hashed)."""
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    precedence: int = 100  # lower comes first
+    link_nonce: str | None = Field(default=None, max_length=64)  # see people.py: the link
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    invited_at: datetime | None = _when(nullable=True)
+    reminded_at: datetime | None = _when(nullable=True)
+    version: int = 1
+
+
+class Appearance(SQLModel, table=True):
+    """A person on an agenda item, in a role, at a place in the item's line-up."""
+
+    __table_args__ = (sa.UniqueConstraint("item_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    item_id: int = Field(foreign_key="agenda_item.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    role: AppearanceRole = Field(default=AppearanceRole.SPEAKER, sa_type=sa.String(20))
+    position: int = 0
+    status: AppearanceStatus = Field(default=AppearanceStatus.INVITED, sa_type=sa.String(20))
+    responded_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when(default=True)
+    version: int = 1
 
 
 class MailMessage(SQLModel, table=True):

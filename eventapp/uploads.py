@@ -22,6 +22,7 @@ from eventapp.models import Upload
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MAX_SIDE = 1600
+THUMBNAIL_SIDE = 256
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
@@ -96,6 +97,22 @@ def check_image(data: bytes, *, max_side: int = MAX_SIDE) -> CheckedImage:
     return CheckedImage(out.getvalue(), FORMATS[kind], image.width, image.height)
 
 
+def square_thumbnail(image: CheckedImage, *, side: int = THUMBNAIL_SIDE) -> CheckedImage:
+    """A square of at most `side` pixels cut from the middle of an image that `check_image`
+    already took (so it is decoded from our own clean bytes), in the same format. Made once,
+    at upload, and stored as an upload of its own: pages never resize on the fly."""
+    with Image.open(io.BytesIO(image.data)) as source:
+        square = ImageOps.fit(source, (min(side, source.width, source.height),) * 2)
+    out = io.BytesIO()
+    if image.content_type == "image/jpeg":
+        square.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    elif image.content_type == "image/webp":
+        square.save(out, "WEBP", quality=85)
+    else:
+        square.save(out, "PNG", optimize=True)
+    return CheckedImage(out.getvalue(), image.content_type, square.width, square.height)
+
+
 def store_image(db: Session, image: CheckedImage) -> Upload:
     """The stored upload for these bytes (identical images are kept once)."""
     key = hashlib.sha256(image.data).hexdigest()[:40]
@@ -113,3 +130,21 @@ def store_image(db: Session, image: CheckedImage) -> Upload:
     db.add(upload)
     db.flush()
     return upload
+
+
+def image_from_form(value: object) -> tuple[CheckedImage | None, str]:
+    """(the checked image of a form's file field, "") or (None, why it was refused). Call it
+    after the access check, so nobody without the right can make the server decode images."""
+    file = getattr(value, "file", None)  # a starlette UploadFile; anything else is no file
+    if file is None:
+        return None, _("Choose a file to upload.")
+    file.seek(0)
+    try:
+        return check_image(file.read(MAX_BYTES + 1)), ""
+    except UploadRefused as refused:
+        return None, str(refused)
+
+
+def store_photo(db: Session, image: CheckedImage) -> tuple[Upload, Upload]:
+    """A person's photo and its square thumbnail, both stored (each kept once)."""
+    return store_image(db, image), store_image(db, square_thumbnail(image))

@@ -1,7 +1,8 @@
 """`eventapp worker`: sends queued mail and runs timed jobs, on any number of hosts at once.
 
 Each round: release mail claims left by a worker that was killed mid-send (over 30 minutes
-old), purge expired logins and old rate-limit counts (once a minute), then send what is due:
+old), purge expired logins and old rate-limit counts and queue speakers' reminders (once a
+minute), then send what is due:
 claim a batch in a short transaction of its own and commit, send each message over one SMTP
 connection, and record each result at once in its own transaction. Claims are what keep two
 workers from sending the same message (see eventapp.mail).
@@ -16,12 +17,12 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from eventapp import auth, mail, security
+from eventapp import auth, mail, people, security
 from eventapp.config import get_settings
 from eventapp.db import new_session, transaction
-from eventapp.models import utcnow
+from eventapp.models import Speaker, utcnow
 
 log = logging.getLogger("eventapp.worker")
 IDLE_SECONDS = 5
@@ -36,6 +37,53 @@ def run_timed_jobs(engine: Engine | None = None) -> None:
         released = mail.release_stale(db)
     if released:
         log.warning("released %d mail message(s) left in 'sending' by a stopped worker", released)
+    send_speaker_reminders(engine)
+
+
+# Speakers' reminders: listed in one read, then each queued in a short transaction of its own
+# that claims the Speaker row first, so one speaker's failure does not stop the others and two
+# workers never remind anyone twice (people.due_reminders / people.send_reminder).
+
+
+def send_speaker_reminders(engine: Engine | None = None, *, now: datetime | None = None) -> int:
+    """Queue every due reminder; returns how many were queued."""
+    queued = 0
+    for speaker_id, invited_at in due_reminder_ids(engine, now=now):
+        try:
+            queued += remind_speaker(engine, speaker_id, invited_at=invited_at)
+        except Exception:
+            log.exception("could not queue the reminder of speaker %s", speaker_id)
+    return queued
+
+
+def due_reminder_ids(
+    engine: Engine | None = None, *, now: datetime | None = None
+) -> list[tuple[int, datetime]]:
+    """(speaker id, invited at) of each due reminder, as listed before any is claimed."""
+    with new_session(engine) as db:
+        return [(speaker.id, speaker.invited_at) for speaker in people.due_reminders(db, now=now)]
+
+
+def remind_speaker(engine: Engine | None, speaker_id: int, *, invited_at: datetime) -> bool:
+    """Claim the speaker and queue their reminder, in one transaction; False when another
+    worker has it or it is no longer due (reminded, answered, revoked or invited again)."""
+    with transaction(engine) as db:
+        # PostgreSQL: a row another worker holds is skipped, and one it has reminded no longer
+        # matches. SQLite: the write transaction (BEGIN IMMEDIATE) runs one claim at a time.
+        speaker = db.scalar(
+            select(Speaker)
+            .where(
+                Speaker.id == speaker_id,
+                Speaker.reminded_at.is_(None),
+                Speaker.token_hash.is_not(None),
+                Speaker.invited_at == invited_at,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        if speaker is None or not people.awaits_answer(db, speaker):
+            return False
+        people.send_reminder(db, speaker)
+    return True
 
 
 def send_due_mail(

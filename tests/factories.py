@@ -19,6 +19,7 @@ from eventapp.models import (
     Organisation,
     Role,
     Room,
+    Team,
     User,
     Visibility,
 )
@@ -55,10 +56,17 @@ def make_event(
     timezone: str = "Asia/Bangkok",
     languages: str = "en,th",
     owner: User | None = None,
+    team: Team | None = None,
     **fields,
 ) -> Event:
+    """A published event; in `team` when given, else in a new team of its own."""
     starts_at = starts_at or datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+    if team is None:
+        team = Team(name="Organisers")
+        db.add(team)
+        db.flush()
     event = Event(
+        team_id=team.id,
         slug=slug or f"event-{secrets.token_hex(4)}",
         title=title,
         starts_at=starts_at,

@@ -52,6 +52,10 @@ def _attack(kind: str, client, other_client, *, own_page: str) -> tuple[dict, di
         return {"csrf_token": own}, {"Origin": "https://evil.example"}
     if kind == "null origin":
         return {"csrf_token": own}, {"Origin": "null"}
+    if kind == "null origin from another site":
+        return {"csrf_token": own}, {"Origin": "null", "Sec-Fetch-Site": "cross-site"}
+    if kind == "null origin, right site, wrong token":
+        return {"csrf_token": "0" * 64}, {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
     if kind == "sec-fetch-site cross-site":
         return {"csrf_token": own}, {"Sec-Fetch-Site": "cross-site"}
     if kind == "htmx header of another cookie":
@@ -65,6 +69,8 @@ ATTACKS = [
     "token of another cookie",
     "origin of another site",
     "null origin",
+    "null origin from another site",
+    "null origin, right site, wrong token",
     "sec-fetch-site cross-site",
     "htmx header of another cookie",
 ]
@@ -94,6 +100,23 @@ def test_the_same_requests_with_the_right_token_go_through(client, db, action):
     before = _state(db, user)
 
     response = client.post(path, data={**data, "csrf_token": csrf_from(client, "/account")})
+
+    assert response.status_code == 303
+    assert _state(db, user) != before
+
+
+def test_a_form_of_a_no_referrer_page_goes_through_with_its_token(client, db):
+    """Browsers post such forms with Origin: null; Sec-Fetch-Site says it is this site."""
+    user = make_user(db, name="Original Name")
+    log_in(client, user)
+    path, data = ACTIONS["profile"]
+    before = _state(db, user)
+
+    response = client.post(
+        path,
+        data={**data, "csrf_token": csrf_from(client, "/account")},
+        headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    )
 
     assert response.status_code == 303
     assert _state(db, user) != before

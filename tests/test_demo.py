@@ -121,3 +121,48 @@ def test_the_forum_has_two_days_three_rooms_and_a_second_release(db):
     ]
     assert (latest.number, [c["change"] for c in latest.changes]) == (2, ["moved", "moved"])
     assert programme.clashes() == []
+
+
+def test_the_seminar_line_up_is_the_articles_officials_first_all_confirmed(db):
+    from eventapp import people
+
+    demo.load(db)
+    db.commit()
+    seminar = events.event_by_slug(db, demo.SEMINAR_SLUG)
+
+    lineups = people.lineups(db, seminar)
+    entries = [entry for found in lineups.values() for entry in found]
+    by_precedence = sorted({(e.speaker.precedence, e.person.id): e for e in entries}.values(),
+                           key=lambda e: e.speaker.precedence)  # fmt: skip
+
+    assert [people.name_for(e.person, "formal") for e in by_precedence[:4]] == [
+        "H.E. Mr. Russ Jalichandra, Vice Minister for Foreign Affairs, "
+        "Ministry of Foreign Affairs of Thailand",
+        "H.E. Mr. David Daly, Ambassador of the European Union to Thailand, "
+        "Delegation of the European Union to Thailand",
+        "Prof. Wisit Wisitsora-at, Permanent Secretary, Ministry of Digital Economy and Society",
+        "Mrs. Krongkanit Rakcharoen, Director-General, Department of European Affairs, "
+        "Ministry of Foreign Affairs of Thailand",
+    ]
+    assert {str(e.appearance.status) for e in entries} == {"confirmed"}
+
+
+def test_the_forum_shares_the_teams_people_and_has_invitations_pending(db):
+    from eventapp import people
+
+    demo.load(db)
+    db.commit()
+    seminar = events.event_by_slug(db, demo.SEMINAR_SLUG)
+    forum = events.event_by_slug(db, demo.FORUM_SLUG)
+
+    entries = [entry for found in people.lineups(db, forum).values() for entry in found]
+    pending = sorted(
+        people.name_for(e.person, "agenda") for e in entries if e.appearance.status == "invited"
+    )
+
+    assert forum.team_id == seminar.team_id
+    assert pending == ["Mr. Somsak Example", "Ms. Anna Specimen", "Ms. Eva Placeholder",
+                       "Ms. Kanya Tuayang"]  # fmt: skip
+    assert all(
+        e.speaker.invited_at is not None for e in entries if e.appearance.status == "invited"
+    )

@@ -635,6 +635,7 @@ def test_overview_shows_the_event_in_its_timezone(client, db, owner):
         "Overview",
         "Edit",
         "Agenda",
+        "People",
         "Co-hosts",
         "Team",
         "Activity",

@@ -39,6 +39,24 @@ def test_every_interface_message_has_a_thai_translation():
     assert sorted(_interface_messages() - translated) == []
 
 
+def test_no_message_is_used_both_alone_and_with_a_plural():
+    """gettext keys a plural entry apart from a plain one: the plain lookup would find nothing."""
+    found = extract_from_dir(
+        str(ROOT),
+        [
+            ("eventapp/**.py", "python"),
+            ("templates/**.html", "jinja2"),
+            ("templates/**.txt", "jinja2"),
+        ],
+        {"templates/**": {"trim_blocks": "true", "lstrip_blocks": "true"}},
+        {"_": None, "gettext": None, "ngettext": (1, 2)},
+    )
+    alone = {message for *_, message, _c, _x in found if isinstance(message, str)}
+    plural = {message[0] for *_, message, _c, _x in found if not isinstance(message, str)}
+
+    assert sorted(alone & plural) == []
+
+
 def test_accept_language_picks_thai_and_html_lang_follows(client):
     response = client.get("/", headers={"accept-language": "th-TH,th;q=0.9,en;q=0.5"})
 

@@ -287,9 +287,13 @@ def test_an_unknown_slug_answers_404(client, db):
     assert response.status_code == 404
 
 
-def test_the_event_page_links_to_its_agenda(client, db):
+def test_the_event_page_links_to_its_agenda_and_speakers(client, db):
     make_event(db, slug="eu-thailand-seminar")
 
-    link = page(client.get("/events/eu-thailand-seminar")).select_one("#agenda-link")
+    soup = page(client.get("/events/eu-thailand-seminar"))
 
-    assert (link.get_text(), link["href"]) == ("Agenda", "/events/eu-thailand-seminar/agenda")
+    links = [soup.select_one("#agenda-link"), soup.select_one("#speakers-link")]
+    assert [(link.get_text(), link["href"]) for link in links] == [
+        ("Agenda", "/events/eu-thailand-seminar/agenda"),
+        ("Speakers", "/events/eu-thailand-seminar/speakers"),
+    ]

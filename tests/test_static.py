@@ -17,7 +17,7 @@ def test_vendored_files_match_their_recorded_checksums():
     }
 
     assert recorded == actual
-    assert sorted(recorded) == ["htmx-2.0.11.min.js"]
+    assert sorted(recorded) == ["htmx-2.0.11.min.js", "sortable-1.15.7.min.js"]
 
 
 def test_htmx_is_served_from_this_site(client):

@@ -20,6 +20,11 @@ Choices the formats leave open:
   languages' titles joined with " / "; abstract is the description in the title's language,
   description the other languages' descriptions. language is the title's language.
 - recording: no one has been asked, so the items are marked opted out (do_not_record).
+- persons: the item's public line-up (`public_lineup`), in its order: id is the person's id,
+  guid a uuid5 of the site and that id (never of the email, which is private and could be
+  guessed back from it), name as on the agenda ("(to be confirmed)" added for someone invited
+  who has not confirmed, in the event's first language), url their speaker page. The JSON
+  person is pretalx's shape (name, not Frab's public_name: the schema takes one or the other).
 - days run from the first item's start to the last item's end (an item spanning midnight
   belongs to the day it starts on); a day with no items runs from midnight to midnight.
 """
@@ -36,6 +41,7 @@ from typing import Any
 from eventapp import __version__, events, i18n
 from eventapp.agenda import Programme, ProgrammeItem, ProgrammeRoom
 from eventapp.models import Event
+from eventapp.public_lineup import OnStage, labelled_name
 
 GENERATOR = "eventapp"
 TIMESLOT = "00:05"
@@ -102,6 +108,25 @@ def _room_guid(base_url: str, event: Event, key: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url}/#event-{event.id}-room-{key}"))
 
 
+def person_guid(base_url: str, person_id: int) -> str:
+    """The same for the person on every event of their team, and across releases."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url}/#person-{person_id}"))
+
+
+def persons_of(
+    lineup: list[OnStage], *, base_url: str, speaker_url: Callable[[int], str]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": stage.person.id,
+            "guid": person_guid(base_url, stage.person.id),
+            "name": printable(labelled_name(stage)),
+            "url": speaker_url(stage.person.id),
+        }
+        for stage in lineup
+    ]
+
+
 @dataclass
 class _Room:
     name: str
@@ -133,9 +158,13 @@ def schedule(
     base_url: str,
     event_url: str,
     session_url: Callable[[ProgrammeItem], str],
+    lineups: dict[int, list[OnStage]] | None = None,
+    speaker_url: Callable[[int], str] | None = None,
 ) -> dict[str, Any]:
-    """The schedule as the JSON document (schema.json); `schedule_xml` writes the same."""
+    """The schedule as the JSON document (schema.json); `schedule_xml` writes the same.
+    `lineups`: each item's public line-up; `speaker_url`: a person id's speaker page."""
     event = programme.event
+    lineups = lineups or {}
     zone = programme.zone
     acronym = acronym_of(event)
     rooms = _rooms(programme, base_url)
@@ -146,9 +175,13 @@ def schedule(
         by_room: dict[str, list[dict[str, Any]]] = {room.name: [] for room in ordered_rooms}
         for item in items:
             room = rooms[item.room.id if item.room else None]
-            by_room[room.name].append(
-                _event(programme, item, room=room.name, acronym=acronym, url=session_url(item))
-            )
+            entry = _event(programme, item, room=room.name, acronym=acronym, url=session_url(item))
+            if item.id in lineups and speaker_url is not None:
+                with i18n.language(event.language_list[0] if event.language_list else "en"):
+                    entry["persons"] = persons_of(
+                        lineups[item.id], base_url=base_url, speaker_url=speaker_url
+                    )
+            by_room[room.name].append(entry)
         if items:
             day_start = min(i.starts_at for i in items).astimezone(zone)
             day_end = max(i.ends_at for i in items).astimezone(zone)
@@ -288,7 +321,11 @@ def _xml_event(room: ET.Element, item: dict[str, Any]) -> None:
     recording = ET.SubElement(element, "recording")
     _text(recording, "license", item["recording_license"])
     _text(recording, "optout", "true" if item["do_not_record"] else "false")
-    ET.SubElement(element, "persons")
+    persons = ET.SubElement(element, "persons")
+    for person in item["persons"]:
+        _text(persons, "person", person["name"]).attrib.update(
+            id=str(person["id"]), guid=person["guid"]
+        )
     ET.SubElement(element, "links")
     ET.SubElement(element, "attachments")
 

@@ -7,6 +7,8 @@ file changes only when a release (or the event itself) does.
 
 SUMMARY is the title in the event's first language (or the first one the item has); the
 other languages' titles and descriptions follow the description, so one feed serves everyone.
+The public line-up (`public_lineup`) opens the description, a line per role, in the title's
+language.
 """
 
 from collections.abc import Callable, Iterable
@@ -15,10 +17,11 @@ from datetime import date, datetime
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
-from eventapp import __version__
+from eventapp import __version__, i18n
 from eventapp.agenda import Programme, ProgrammeItem
 from eventapp.exports.frab import languages_of, printable
 from eventapp.models import EventStatus
+from eventapp.public_lineup import OnStage, lineup_lines
 
 PRODID = f"-//eventapp//eventapp {__version__}//EN"
 
@@ -30,8 +33,10 @@ def calendar_of(
     released_at: datetime,
     uid_host: str,
     session_url: Callable[[ProgrammeItem], str],
+    lineups: dict[int, list[OnStage]] | None = None,
 ) -> bytes:
     event = programme.event
+    lineups = lineups or {}
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -41,7 +46,12 @@ def calendar_of(
     for item in items:
         calendar.add_component(
             _vevent(
-                programme, item, released_at=released_at, uid_host=uid_host, url=session_url(item)
+                programme,
+                item,
+                released_at=released_at,
+                uid_host=uid_host,
+                url=session_url(item),
+                lineup=lineups.get(item.id, []),
             )
         )
     # The zone's rules for the whole years the programme touches (the library's default stops
@@ -60,6 +70,7 @@ def _vevent(
     released_at: datetime,
     uid_host: str,
     url: str,
+    lineup: list[OnStage],
 ) -> VEvent:
     event = programme.event
     languages = languages_of(programme, item)
@@ -72,6 +83,10 @@ def _vevent(
     vevent.add("dtend", programme.local(item.ends_at))
     vevent.add("summary", printable(programme.title(item, first)))
     description = description_of(item, languages)
+    if lineup:
+        with i18n.language(first or "en"):
+            people = printable("\n".join(lineup_lines(lineup)))
+        description = f"{people}\n\n{description}" if description else people
     if description:
         vevent.add("description", description)
     location = ", ".join(

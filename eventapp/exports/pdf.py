@@ -29,6 +29,7 @@ from eventapp.config import resource_dir
 from eventapp.i18n import _
 from eventapp.markdown import render_markdown
 from eventapp.models import Organisation, Upload
+from eventapp.public_lineup import OnStage, lineup_lines
 from eventapp.templating import environment, local_date, local_time, timezone_label
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class Row:
     kind: str
     titles: list[Text]  # the reading language's (or its fallback) first, then the others
     description: Text  # its text is sanitised HTML
+    lineup: list[str]  # a line per role: "Panellists: A, B"
 
 
 @dataclass
@@ -106,7 +108,13 @@ def _description(programme: Programme, item: ProgrammeItem, language: str) -> Te
     return Text(found.lang, Markup(html))  # noqa: S704  (sanitised)
 
 
-def _day(programme: Programme, day: date, items: list[ProgrammeItem], language: str) -> Day:
+def _day(
+    programme: Programme,
+    day: date,
+    items: list[ProgrammeItem],
+    language: str,
+    lineups: dict[int, list[OnStage]],
+) -> Day:
     zone = programme.event.timezone
     noon = datetime.combine(day, time(12), tzinfo=programme.zone)
     all_rooms, kinds = _("All rooms"), kind_labels()
@@ -119,6 +127,7 @@ def _day(programme: Programme, day: date, items: list[ProgrammeItem], language: 
             kind=kinds.get(item.kind, str(item.kind)),
             titles=titles_in(programme, item, language),
             description=_description(programme, item, language),
+            lineup=lineup_lines(lineups.get(item.id, [])),
         )
         for item in items
     ]
@@ -135,13 +144,15 @@ def agenda_html(
     hosts: list[tuple[Organisation, Upload | None]],
     *,
     language: str,
+    lineups: dict[int, list[OnStage]] | None = None,
 ) -> str:
     """The document WeasyPrint lays out (in the interface language already chosen)."""
+    lineups = lineups or {}
     return environment.get_template("pdf/agenda.html").render(
         event=programme.event,
         programme=programme,
         hosts=[Host(organisation.name, logo_uri(logo)) for organisation, logo in hosts],
-        days=[_day(programme, day, items, language) for day, items in programme.days()],
+        days=[_day(programme, day, items, language, lineups) for day, items in programme.days()],
         lang=i18n.current_language(),
     )
 
@@ -265,13 +276,15 @@ def agenda_pdf(
     *,
     language: str,
     released_at: datetime | None = None,
+    lineups: dict[int, list[OnStage]] | None = None,
 ) -> bytes:
     """The agenda in `language` (titles, and the labels when the interface has that language),
-    A4, one page per day. `released_at` puts the release's date in the footer.
+    A4, one page per day. `released_at` puts the release's date in the footer; `lineups`
+    gives each item's public line-up.
 
     Reads each logo's bytes (`hosts_of` defers them: one query per logo, in the caller's
     session)."""
     with i18n.language(language):
-        html = agenda_html(programme, hosts, language=language)
+        html = agenda_html(programme, hosts, language=language, lineups=lineups)
         footer = footer_css(programme, released_at)
     return pdf_from_html(html, css=[footer])

@@ -1,9 +1,11 @@
-"""The agenda for other programs: iCalendar, the Frab schedule (XML and JSON), CSV and PDF.
+"""The agenda for other programs: iCalendar, the Frab schedule (XML and JSON), CSV and PDF;
+a speaker's sessions as iCalendar; and for the organisers, the speakers as CSV and XLSX.
 
-Each export reads the latest release only (never the draft rows), answers 404 for an event
-that is not public or has nothing released, and is a shared, conditional GET: ETag,
-Last-Modified, 304, and `Access-Control-Allow-Origin: *` so any site may embed the schedule.
-Each costs two queries (the event, its latest release), however long the agenda.
+Each public export reads the latest release only (never the draft rows) with its live public
+line-ups (`public_lineup`), answers 404 for an event that is not public or has nothing
+released, and is a shared, conditional GET: ETag, Last-Modified, 304, and
+`Access-Control-Allow-Origin: *` so any site may embed the schedule. Each costs three queries
+(the event, its latest release, the line-ups), however long the agenda.
 
 Absolute addresses come from EVENTAPP_BASE_URL, never from the request's Host header.
 """
@@ -13,13 +15,16 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from sqlalchemy import select
 from sqlmodel import Session
 
-from eventapp import agenda, events
+from eventapp import agenda, events, people
 from eventapp.agenda import Programme, ProgrammeItem
 from eventapp.config import get_settings
 from eventapp.exports import frab, ical, pdf, tables
-from eventapp.routes.access import Db, RowId
+from eventapp.models import AgendaItem
+from eventapp.public_lineup import OnStage, public_lineups
+from eventapp.routes.access import EDITORS, CurrentUser, Db, RowId, event_for
 from eventapp.routes.conditional import conditional
 from eventapp.routes.public_agenda import reading_language
 
@@ -31,6 +36,7 @@ class Published:
     programme: Programme
     released_at: datetime
     last_modified: datetime  # the release, or a later edit of the event (title, venue...)
+    lineups: dict[int, list[OnStage]]  # live: a line-up change touches the event
 
 
 def _published(db: Session, slug: str) -> Published:
@@ -41,7 +47,10 @@ def _published(db: Session, slug: str) -> Published:
     if latest is None:
         raise HTTPException(status_code=404)
     programme = Programme.from_snapshot(event, latest.snapshot, number=latest.number)
-    return Published(programme, latest.released_at, max(latest.released_at, event.updated_at))
+    lineups = public_lineups(db, event, [item.id for item in programme.items])
+    return Published(
+        programme, latest.released_at, max(latest.released_at, event.updated_at), lineups
+    )
 
 
 def _absolute(path: str) -> str:
@@ -51,6 +60,16 @@ def _absolute(path: str) -> str:
 def _session_url(request: Request, slug: str):
     def url(item: ProgrammeItem) -> str:
         return _absolute(request.app.url_path_for("show_session", slug=slug, item_id=item.id))
+
+    return url
+
+
+def _speaker_url(request: Request, slug: str):
+    # One route lookup rather than one per person.
+    base = _absolute(request.app.url_path_for("show_speakers", slug=slug))
+
+    def url(person_id: int) -> str:
+        return f"{base}/{person_id}"
 
     return url
 
@@ -74,6 +93,7 @@ def _calendar(request: Request, published: Published, items: list[ProgrammeItem]
         released_at=published.released_at,
         uid_host=urlsplit(get_settings().base_url).hostname or "localhost",
         session_url=_session_url(request, event.slug),
+        lineups=published.lineups,
     )
 
 
@@ -96,6 +116,20 @@ def session_ics(request: Request, slug: str, item_id: RowId, db: Db) -> Response
     return _answer(request, published, _calendar(request, published, [item]), ICALENDAR)
 
 
+@router.get("/events/{slug}/speakers/{person_id}.ics", name="speaker_ics")
+def speaker_ics(request: Request, slug: str, person_id: RowId, db: Db) -> Response:
+    """The speaker's public sessions; 404 for anyone without one."""
+    published = _published(db, slug)
+    items = [
+        item
+        for item in published.programme.items
+        if any(stage.person.id == person_id for stage in published.lineups.get(item.id, []))
+    ]
+    if not items:
+        raise HTTPException(status_code=404)
+    return _answer(request, published, _calendar(request, published, items), ICALENDAR)
+
+
 def _schedule(request: Request, published: Published) -> dict:
     event = published.programme.event
     return frab.schedule(
@@ -103,6 +137,8 @@ def _schedule(request: Request, published: Published) -> dict:
         base_url=get_settings().base_url,
         event_url=_absolute(request.app.url_path_for("show_event", slug=event.slug)),
         session_url=_session_url(request, event.slug),
+        lineups=published.lineups,
+        speaker_url=_speaker_url(request, event.slug),
     )
 
 
@@ -124,7 +160,7 @@ def schedule_json(request: Request, slug: str, db: Db) -> Response:
 @router.get("/events/{slug}/agenda.csv", name="agenda_csv")
 def agenda_csv(request: Request, slug: str, db: Db) -> Response:
     published = _published(db, slug)
-    body = tables.agenda_csv(published.programme)
+    body = tables.agenda_csv(published.programme, published.lineups)
     disposition = _attachment(f"{published.programme.event.slug}-agenda.csv")
     return _answer(
         request, published, body, "text/csv; charset=utf-8", {"Content-Disposition": disposition}
@@ -142,10 +178,51 @@ def agenda_pdf(request: Request, slug: str, db: Db) -> Response:
         events.hosts_of(db, [event.id])[event.id],
         language=reading_language(event),
         released_at=published.released_at,
+        lineups=published.lineups,
     )
     disposition = _attachment(f"{event.slug}-agenda.pdf", inline=True)
     return _answer(
         request, published, body, "application/pdf", {"Content-Disposition": disposition}
+    )
+
+
+# For the organisers ---------------------------------------------------------------------------
+
+
+def _speaker_rows(db: Session, event_id: int, user) -> tuple[str, list[list[str]]]:
+    """The event's slug and the speakers table: everyone on the draft's line-up, every status,
+    with private contact details (owners and organisers only). Two queries after the access
+    check, however many people."""
+    event, _role = event_for(db, user, event_id, EDITORS)
+    items = db.scalars(select(AgendaItem).where(AgendaItem.event_id == event.id))
+    return event.slug, tables.speaker_rows(event, people.lineups(db, event), items)
+
+
+PRIVATE = {"Cache-Control": "no-store"}
+
+
+@router.get("/manage/events/{event_id}/speakers.csv", name="speakers_csv")
+def speakers_csv(event_id: RowId, db: Db, user: CurrentUser) -> Response:
+    slug, rows = _speaker_rows(db, event_id, user)
+    disposition = _attachment(f"{slug}-speakers.csv")
+    return Response(
+        tables.csv_bytes(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={**PRIVATE, "Content-Disposition": disposition},
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/manage/events/{event_id}/speakers.xlsx", name="speakers_xlsx")
+def speakers_xlsx(event_id: RowId, db: Db, user: CurrentUser) -> Response:
+    slug, rows = _speaker_rows(db, event_id, user)
+    disposition = _attachment(f"{slug}-speakers.xlsx")
+    return Response(
+        tables.xlsx_bytes(rows, title="Speakers"),
+        media_type=XLSX,
+        headers={**PRIVATE, "Content-Disposition": disposition},
     )
 
 

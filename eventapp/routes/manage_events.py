@@ -25,7 +25,7 @@ from eventapp.agenda import local_to_utc
 from eventapp.forms import Submitted, form_values, int_or_none, parse, see_other
 from eventapp.i18n import gettext as _
 from eventapp.i18n import language_name
-from eventapp.models import Event, Role, User, Visibility, utcnow
+from eventapp.models import Event, LineupOrder, Role, User, Visibility, utcnow
 from eventapp.routes.access import ANY_MEMBER, EDITORS, CurrentUser, Db, RowId, event_for
 from eventapp.templating import local_datetime, path_for, render
 
@@ -175,6 +175,42 @@ class EventForm(BaseModel):
         return details, {}
 
 
+REMINDER_DAYS_MAX = 60
+
+
+class LineupForm(BaseModel):
+    """The event's line-up settings (a fieldset of the edit form)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    lineup_order: LineupOrder = LineupOrder.PROTOCOL
+    show_unconfirmed: bool = False
+    reminder_days: int = Field(default=7, ge=0, le=REMINDER_DAYS_MAX)
+
+    _blanks = field_validator("reminder_days", mode="before")(_blank_is_missing)
+
+
+def _parse_lineup(values: dict[str, Any]) -> tuple[LineupForm | None, dict[str, str]]:
+    """The line-up settings, when the form showed them (a form without the fieldset, as an
+    older page sends, leaves them alone)."""
+    if "lineup_order" not in values:
+        return None, {}
+    parsed, errors = parse(LineupForm, values)
+    if "reminder_days" in errors and errors["reminder_days"] != _("This field is required."):
+        errors["reminder_days"] = _(
+            "Enter a number of days from 0 to %(max)s (0: never remind).", max=REMINDER_DAYS_MAX
+        )
+    return parsed, errors
+
+
+def lineup_order_labels() -> dict[str, str]:
+    return {
+        LineupOrder.PROTOCOL: _("Protocol precedence"),
+        LineupOrder.FAMILY_NAME: _("Family name"),
+        LineupOrder.ORGANISATION: _("Organisation, then protocol precedence"),
+    }
+
+
 def _parse_event_form(form: FormData) -> tuple[events.EventDetails | None, dict, dict]:
     values = form_values(form, lists={"languages"})
     parsed, errors = parse(EventForm, values)
@@ -203,6 +239,9 @@ def event_values(event: Event) -> dict[str, Any]:
         "languages": languages,
         "default_language": languages[0] if languages else "",
         "visibility": str(event.visibility),
+        "lineup_order": str(event.lineup_order),
+        "show_unconfirmed": "on" if event.show_unconfirmed else "",
+        "reminder_days": str(event.reminder_days),
     }
 
 
@@ -237,29 +276,45 @@ def _form_context(values: dict[str, Any], errors: dict[str, str], **extra: Any) 
         "timezones": options,
         "language_choices": [(code, language_name(code)) for code in events.LANGUAGE_CHOICES],
         "field_labels": field_labels(),
+        "lineup_orders": list(lineup_order_labels().items()),
+        "reminder_days_max": REMINDER_DAYS_MAX,
         **extra,
     }
 
 
+def _team_options(db: Db, user: User) -> list[tuple[str, str]]:
+    """The teams a new event may join, when there is a choice (two or more), latest first."""
+    teams = events.teams_of(db, user)
+    return [(str(team.id), team.name) for team in teams] if len(teams) > 1 else []
+
+
 @router.get("/events/new", name="show_new_event")
-def show_new_event(request: Request, user: CurrentUser):
-    context = _form_context(dict(NEW_EVENT_VALUES), {}, event=None)
+def show_new_event(request: Request, db: Db, user: CurrentUser):
+    teams = _team_options(db, user)
+    values = {**NEW_EVENT_VALUES, "team": teams[0][0] if teams else ""}
+    context = _form_context(values, {}, event=None, teams=teams)
     return render(request, "manage/event_form.html", context)
 
 
 @router.post("/events/new", name="create_event")
 def create_event(request: Request, db: Db, user: CurrentUser, form: Submitted):
     details, values, errors = _parse_event_form(form)
-    if details is not None:
+    teams = _team_options(db, user)
+    team_id = None
+    if teams:
+        team_id = int_or_none(values.get("team"))
+        if str(team_id) not in dict(teams):
+            errors["team"] = _("Choose a team from the list.")
+    if details is not None and not errors:
         try:
-            event = events.create_event(db, actor=user, details=details)
+            event = events.create_event(db, actor=user, details=details, team_id=team_id)
         except events.SlugTaken:
             db.rollback()
             errors = {"slug": _slug_taken_message()}
         else:
             db.commit()
             return _back_to_overview(request, event, "created")
-    context = _form_context(values, errors, event=None)
+    context = _form_context(values, errors, event=None, teams=teams)
     return render(request, "manage/event_form.html", context, block="event_form", status_code=422)
 
 
@@ -278,6 +333,10 @@ def show_edit_event(request: Request, event_id: RowId, db: Db, user: CurrentUser
 def edit_event(request: Request, event_id: RowId, db: Db, user: CurrentUser, form: Submitted):
     event, role = event_for(db, user, event_id, EDITORS)
     details, values, errors = _parse_event_form(form)
+    lineup, lineup_errors = _parse_lineup(values)
+    errors = {**lineup_errors, **errors}
+    if lineup_errors:
+        details = None
     version = int_or_none(form.get("version"))
     if version is None:
         errors.setdefault("__all__", _("The form was incomplete. Reload the page and try again."))
@@ -290,12 +349,14 @@ def edit_event(request: Request, event_id: RowId, db: Db, user: CurrentUser, for
         except events.StaleEdit as stale:
             db.rollback()
             theirs = event_values(stale.current)
+            if lineup is None:
+                theirs = {k: v for k, v in theirs.items() if k not in events.LINEUP_FIELDS}
             context = _form_context(
                 values,
                 {},
                 **context_extra,
                 version=stale.current.version,
-                theirs=differences(theirs, values),
+                theirs=_shown_lineup(differences(theirs, values)),
             )
             return render(
                 request, "manage/event_form.html", context, block="event_form", status_code=409
@@ -304,6 +365,16 @@ def edit_event(request: Request, event_id: RowId, db: Db, user: CurrentUser, for
             db.rollback()
             errors = {"slug": _slug_taken_message()}
         else:
+            if lineup is not None:
+                changes |= events.set_lineup_settings(
+                    db,
+                    event,
+                    actor=user,
+                    lineup_order=lineup.lineup_order,
+                    show_unconfirmed=lineup.show_unconfirmed,
+                    reminder_days=lineup.reminder_days,
+                    is_new_version=not changes,
+                )
             db.commit()
             return _back_to_overview(request, event, "saved" if changes else "unchanged")
     context = _form_context(values, errors, **context_extra, version=version)
@@ -334,7 +405,23 @@ def field_labels() -> dict[str, str]:
         "website": _("Website"),
         "logo_id": _("Logo"),
         "order": _("Order of co-hosts"),
+        "lineup_order": _("Order of the line-up"),
+        "show_unconfirmed": _("Show people not yet confirmed"),
+        "reminder_days": _("Remind invited speakers after (days)"),
+        "team": _("Team"),
     }
+
+
+def _shown_lineup(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conflict panel's rows with the line-up settings in words."""
+    orders = lineup_order_labels()
+    for row in rows:
+        for side in ("theirs", "yours"):
+            if row["field"] == "lineup_order":
+                row[side] = orders.get(row[side], row[side])
+            elif row["field"] == "show_unconfirmed":
+                row[side] = _("Yes") if row[side] else _("No")
+    return rows
 
 
 def differences(theirs: dict[str, Any], yours: dict[str, Any]) -> list[dict[str, Any]]:
@@ -458,6 +545,20 @@ def action_labels() -> dict[str, str]:
         "item.delete": _("Deleted an agenda item"),
         "item.shift": _("Shifted the agenda"),
         "agenda.release": _("Released the agenda"),
+        "person.add": _("Added a person"),
+        "person.update": _("Edited a person"),
+        "person.self_update": _("The speaker corrected their profile through their own page"),
+        "person.photo": _("Changed a person's photo"),
+        "person.photo_removed": _("Removed a person's photo"),
+        "speaker.precedence": _("Changed a speaker's precedence"),
+        "speaker.invite": _("Invited a speaker"),
+        "speaker.revoke": _("Revoked a speaker's link"),
+        "speaker.remind": _("Reminded a speaker of the invitation"),
+        "appearance.add": _("Added a person to an agenda item"),
+        "appearance.update": _("Changed an appearance on an agenda item"),
+        "appearance.move": _("Moved a person in an item's line-up"),
+        "appearance.reorder": _("Reordered an item's line-up"),
+        "appearance.remove": _("Removed a person from an agenda item"),
     }
 
 
@@ -468,6 +569,10 @@ def _shown(field: str, value: Any, timezone: str) -> str:
     """A logged value as a person reads it: times in the event's timezone, lists spelled out."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if field == "lineup_order":
+        return lineup_order_labels().get(value, str(value))
     if field in ("starts_at", "ends_at") and isinstance(value, str):
         try:
             return local_datetime(datetime.fromisoformat(value), timezone)
@@ -475,9 +580,20 @@ def _shown(field: str, value: Any, timezone: str) -> str:
             return value
     if field == "languages" and isinstance(value, str):
         return ", ".join(language_name(code) for code in value.split(",") if code)
+    if isinstance(value, dict):  # texts per language: {"en": "...", "th": "..."}
+        value = "; ".join(f"{language_name(code)}: {text}" for code, text in value.items())
     text = str(value)
     limit = 200 if field == "description" else 400
     return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def _nobody(action: str) -> str | None:
+    """Who acted when no account did: a speaker through their link, or the worker."""
+    if action in ("person.self_update", "appearance.update", "person.photo"):
+        return _("The speaker, through their own link")
+    if action == "speaker.remind":
+        return _("Automatic reminder")
+    return None  # an account since removed
 
 
 @router.get("/events/{event_id}/activity", name="show_activity")
@@ -489,7 +605,7 @@ def show_activity(request: Request, event_id: RowId, db: Db, user: CurrentUser, 
     shown = [
         {
             "entry": entry,
-            "who": (actor.name or actor.email) if actor else None,
+            "who": (actor.name or actor.email) if actor else _nobody(entry.action),
             "what": actions.get(entry.action, entry.action),
             "changes": [
                 (field, _shown(field, old, event.timezone), _shown(field, new, event.timezone))

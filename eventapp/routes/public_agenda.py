@@ -1,7 +1,8 @@
 """Public agenda pages: the programme by day, one session, the changes with their Atom feed,
 the "newer version" notice, and the organisers' preview of the draft through the same template.
 
-Public pages read only the latest release (`agenda.published_programme`), never the draft rows.
+Public pages read only the latest release (`agenda.published_programme`), never the draft rows;
+the line-ups on them are live (`public_lineup`), not part of the release.
 An unknown slug, an event that is not public (to anyone outside its team) or an item that is
 not in the latest release answers 404. Every public answer carries ETag and Last-Modified and
 answers a revalidation with 304 (`routes/conditional.py`).
@@ -22,7 +23,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -39,6 +40,7 @@ from eventapp.agenda import Programme, ProgrammeItem, ProgrammeRoom
 from eventapp.config import get_settings
 from eventapp.i18n import _
 from eventapp.models import AgendaRelease, Event, User, utcnow
+from eventapp.public_lineup import OnStage, by_role, public_lineups, role_label
 from eventapp.routes.access import EDITORS, CurrentUser, Db, OptionalUser, RowId, event_for, role_in
 from eventapp.routes.conditional import conditional
 from eventapp.templating import local_time, render
@@ -127,6 +129,12 @@ class Cell:
     rows: int = 1
     columns: int = 1
     is_now: bool = False
+    lineup: list[OnStage] = field(default_factory=list)
+
+    @property
+    def lineup_html(self) -> Markup:
+        """Compact, a line per role: "Panellists: B, C" (see titles_html for why)."""
+        return lineup_html(self.lineup)
 
     @property
     def titles_html(self) -> Markup:
@@ -138,6 +146,22 @@ class Cell:
                 for t in self.titles
             )
         )
+
+
+def lineup_html(lineup: list[OnStage]) -> Markup:
+    if not lineup:
+        return Markup("")
+    pending = f' <span class="lineup-tbc">({escape(_("to be confirmed"))})</span>'
+    groups = []
+    for group in by_role(lineup):
+        names = ", ".join(
+            f'<span class="lineup-name">{escape(stage.name)}</span>'
+            + ("" if stage.is_confirmed else pending)
+            for stage in group.people
+        )
+        label = escape(_("%(role)s:", role=group.label))
+        groups.append(f'<li><span class="lineup-role">{label}</span> {names}</li>')
+    return Markup('<ul class="agenda-lineup">' + "".join(groups) + "</ul>")  # noqa: S704  (escaped)
 
 
 def when_html(programme: Programme, item: ProgrammeItem) -> Markup:
@@ -183,8 +207,11 @@ def lay_out_day(
     *,
     now: datetime,
     titles: Callable[[ProgrammeItem], list[Text]],
+    lineups: dict[int, list[OnStage]] | None = None,
 ) -> Day:
-    """The day's table; `titles` gives each item's titles in the languages shown."""
+    """The day's table; `titles` gives each item's titles in the languages shown, `lineups`
+    each item's public line-up."""
+    lineups = lineups or {}
     label = format_date(day, "full", locale=i18n.current_language())
     used = {item.room.id for item in items if item.room is not None}
     columns = [room for room in rooms if room.id in used]
@@ -197,12 +224,17 @@ def lay_out_day(
         first, last = bisect_left(times, item.starts_at), bisect_left(times, item.ends_at)
         spanned = list(range(width)) if item.room is None else [column_of[item.room.id]]
         if any(taken[row][col] for row in range(first, last) for col in spanned):
-            return _one_row_per_item(day, label, items, now=now, titles=titles)
+            return _one_row_per_item(day, label, items, now=now, titles=titles, lineups=lineups)
         for row in range(first, last):
             for col in spanned:
                 taken[row][col] = True
         starting[(first, spanned[0])] = Cell(
-            item, titles(item), last - first, len(spanned), _is_running(item, now)
+            item,
+            titles(item),
+            last - first,
+            len(spanned),
+            _is_running(item, now),
+            lineups.get(item.id, []),
         )
     slots = []
     for row in range(len(times) - 1):
@@ -223,6 +255,7 @@ def _one_row_per_item(
     *,
     now: datetime,
     titles: Callable[[ProgrammeItem], list[Text]],
+    lineups: dict[int, list[OnStage]],
 ) -> Day:
     slots = []
     marked = False
@@ -232,7 +265,7 @@ def _one_row_per_item(
             Slot(
                 item.starts_at,
                 item.ends_at,
-                [Cell(item, titles(item), is_now=is_now)],
+                [Cell(item, titles(item), is_now=is_now, lineup=lineups.get(item.id, []))],
                 is_now=is_now and not marked,  # one "now" anchor on the page
             )
         )
@@ -257,6 +290,7 @@ def _marker_moved_at(programme: Programme, now: datetime) -> datetime | None:
 
 def _agenda_page(
     request: Request,
+    db: Session,
     event: Event,
     programme: Programme | None,
     *,
@@ -269,6 +303,7 @@ def _agenda_page(
     now = current_time()
     days = []
     if programme is not None:
+        lineups = public_lineups(db, event, [item.id for item in programme.items])
         days = [
             lay_out_day(
                 day,
@@ -276,6 +311,7 @@ def _agenda_page(
                 programme.rooms,
                 now=now,
                 titles=lambda item: texts_in(item.titles, event, language, both=both),
+                lineups=lineups,
             )
             for day, items in programme.days()
         ]
@@ -296,6 +332,7 @@ def _agenda_page(
         "when_html": when_html,
         # "/events/{slug}/sessions/": one route lookup rather than one per item.
         "sessions_path": _event_path(request, event) + "/sessions/",
+        "speakers_url": str(request.app.url_path_for("show_speakers", slug=event.slug)),
         "kinds": agenda.kind_labels(),
         "is_preview": is_preview,
         "role": preview_role,
@@ -329,6 +366,7 @@ def show_agenda(request: Request, slug: str, db: Db, user: OptionalUser, both: s
         programme = Programme.from_snapshot(event, latest.snapshot, number=latest.number)
     return _agenda_page(
         request,
+        db,
         event,
         programme,
         released_at=latest.released_at if latest else None,
@@ -343,6 +381,7 @@ def preview_agenda(request: Request, event_id: RowId, db: Db, user: CurrentUser,
     event, role = event_for(db, user, event_id, EDITORS)
     return _agenda_page(
         request,
+        db,
         event,
         agenda.draft_programme(db, event),
         released_at=None,
@@ -402,6 +441,7 @@ def show_session(
     language = reading_language(event)
     show_both = _is_on(both)
     agenda_url = _agenda_path(request, event)
+    lineup = public_lineups(db, event, [item.id]).get(item.id, [])
     context = {
         "event": event,
         "programme": programme,
@@ -413,6 +453,10 @@ def show_session(
             if text.text
         ],
         "kind": agenda.kind_labels().get(item.kind, str(item.kind)),
+        "lineup": lineup,
+        "role_label": role_label,
+        # "/events/{slug}/speakers/": one route lookup rather than one per person.
+        "speakers_path": _event_path(request, event) + "/speakers/",
         "both": show_both,
         "page_url": str(request.app.url_path_for("show_session", slug=event.slug, item_id=item.id)),
         "agenda_url": agenda_url + ("?both=1" if show_both else ""),

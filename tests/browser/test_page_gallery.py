@@ -4,10 +4,10 @@ script error, and a screenshot of each in screenshots/ for people to look at."""
 import pytest
 from sqlalchemy import select
 
-from eventapp import team
-from eventapp.demo import DEMO_PASSWORD, SEMINAR_SLUG
+from eventapp import people, team
+from eventapp.demo import DEMO_PASSWORD, FORUM_SLUG, SEMINAR_SLUG
 from eventapp.demo import load as load_demo
-from eventapp.models import AgendaItem, Event, Role, User
+from eventapp.models import AgendaItem, Event, Role, Speaker, User
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.factories import read
 
@@ -17,6 +17,8 @@ ANONYMOUS_PAGES = [
     f"/events/{SEMINAR_SLUG}/agenda",
     f"/events/{SEMINAR_SLUG}/agenda/changes",
     f"/events/{SEMINAR_SLUG}/sessions/{{item}}",
+    f"/events/{SEMINAR_SLUG}/speakers",
+    f"/events/{SEMINAR_SLUG}/speakers/{{person}}",
     "/login",
     "/password-reset",
 ]
@@ -32,6 +34,11 @@ ORGANISER_PAGES = [
     "/manage/events/{id}/agenda/release",
     "/manage/events/{id}/agenda/preview",
     "/manage/events/{id}/agenda/items/{item}/edit",
+    "/manage/events/{id}/agenda/items/{lineup_item}/people",
+    "/manage/events/{id}/people",
+    "/manage/events/{id}/people/new",
+    "/manage/events/{id}/people/{person}",
+    "/manage/events/{id}/people/{person}/edit",
     "/manage/events/{id}/team",
     "/manage/events/{id}/activity",
     "/account",
@@ -59,7 +66,22 @@ def demo(db):
         .order_by(AgendaItem.starts_at)
         .limit(1),
     )
-    return event, item_id, invitation_token
+    # The Vice Minister, on the seminar's line-up; the panel with three people on it; and the
+    # own page of a speaker of the forum whose invitation is pending.
+    lineups = people.lineups(db, event)
+    lineup_item = max(lineups, key=lambda item: len(lineups[item]))
+    person_id = min(
+        (entry for entries in lineups.values() for entry in entries),
+        key=lambda entry: entry.speaker.precedence,
+    ).person.id
+    forum = db.scalar(select(Event).where(Event.slug == FORUM_SLUG))
+    pending = db.scalar(
+        select(Speaker).where(Speaker.event_id == forum.id, Speaker.token_hash.is_not(None))
+    )
+    ids = {"item": item_id, "lineup_item": lineup_item, "person": person_id}
+    speaker_token = people.link_token(pending)
+    db.commit()  # ends the read: on SQLite an open write session would block the server
+    return event, ids, invitation_token, speaker_token
 
 
 def _shoot_all(page, base: str, paths: list[str], label: str) -> dict[str, int]:
@@ -71,6 +93,8 @@ def _shoot_all(page, base: str, paths: list[str], label: str) -> dict[str, int]:
         if width > page.viewport_size["width"]:
             overflow[path] = width
         name = path.strip("/").replace("/", "-") or "home"
+        if path.startswith(("/speaker/", "/invitations/")):  # not the secret in a file name
+            name = path.split("/")[1]
         screenshot(page, f"gallery-{label}-{name}")
     return overflow
 
@@ -78,21 +102,20 @@ def _shoot_all(page, base: str, paths: list[str], label: str) -> dict[str, int]:
 @pytest.mark.parametrize("locale", ["en-GB", "th-TH"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_every_page_fits_the_screen(demo, live_server, new_page, viewport, locale):
-    event, item_id, invitation_token = demo
+    event, ids, invitation_token, speaker_token = demo
     label = f"{'phone' if viewport is PHONE else 'desktop'}-{locale[:2]}"
     visitor = new_page(viewport=viewport, locale=locale)
     organiser = new_page(viewport=viewport, locale=locale)
 
-    anonymous = [path.format(item=item_id) for path in ANONYMOUS_PAGES]
-    overflow = _shoot_all(
-        visitor, live_server, [*anonymous, f"/invitations/{invitation_token}"], label
-    )
+    anonymous = [path.format(**ids) for path in ANONYMOUS_PAGES]
+    links = [f"/invitations/{invitation_token}", f"/speaker/{speaker_token}"]
+    overflow = _shoot_all(visitor, live_server, [*anonymous, *links], label)
     organiser.goto(live_server + "/login")
     organiser.locator("#input-email").fill("admin@example.org")
     organiser.locator("#input-password").fill(DEMO_PASSWORD)
     organiser.locator("#login-form button[type=submit]").click()
     organiser.wait_for_url(live_server + "/manage/")
-    paths = [path.format(id=event.id, item=item_id) for path in ORGANISER_PAGES]
+    paths = [path.format(id=event.id, **ids) for path in ORGANISER_PAGES]
     overflow |= _shoot_all(organiser, live_server, paths, label)
 
     not_found = visitor.goto(live_server + "/events/no-such-event")

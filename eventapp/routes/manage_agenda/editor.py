@@ -1,6 +1,7 @@
 """The agenda editor's day page and everything done to items from it: add, edit (with the
 conflict panel on 409), duplicate, move, shift the rest of the day, delete."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
@@ -17,6 +18,7 @@ from eventapp.forms import Submitted, form_values, int_or_none, parse, see_other
 from eventapp.i18n import gettext as _
 from eventapp.i18n import language_name, ngettext
 from eventapp.models import AgendaItem, Event, ItemKind, Role, User
+from eventapp.routes import manage_lineup  # a module: it imports from this package in turn
 from eventapp.routes.access import EDITORS, CurrentUser, Db, RowId, event_for
 from eventapp.routes.manage_agenda.item_form import (
     REFUSALS,
@@ -66,6 +68,7 @@ class ItemView:
     room_name: str
     missing: list[str]
     clashes: list[str] = field(default_factory=list)
+    lineup: list[dict[str, str]] = field(default_factory=list)  # name, role, status
     start_date: str = ""  # local, as the move form shows them
     start_time: str = ""
     end_time: str = ""
@@ -99,11 +102,36 @@ def _clash_notes(
     return notes
 
 
+def _person_notes(
+    programme: agenda.Programme, booked: list[tuple[str, list[int]]]
+) -> dict[int, list[str]]:
+    """{item id: notes}: for each person on two items at once, a note on both items."""
+    by_id = {item.id: item for item in programme.items}
+    notes: dict[int, list[str]] = {}
+    for name, item_ids in booked:
+        for item_id in item_ids:
+            for other_id in item_ids:
+                other = by_id.get(other_id) if other_id != item_id else None
+                if other is None:
+                    continue
+                names = {
+                    "name": name,
+                    "title": programme.title(other) or _("Untitled"),
+                    "time": time_range(other.starts_at, other.ends_at, programme.event),
+                }
+                note = _("%(name)s is also on “%(title)s” (%(time)s) at the same time.", **names)
+                notes.setdefault(item_id, []).append(note)
+    return notes
+
+
 def _views(
     programme: agenda.Programme,
     items: list[agenda.ProgrammeItem],
     versions: dict[int, int],
     clashes: dict[int, list[agenda.Clash]],
+    *,
+    lineups: dict[int, list[dict[str, str]]],
+    person_notes: dict[int, list[str]],
 ) -> list[ItemView]:
     event = programme.event
     languages = event.language_list
@@ -128,7 +156,9 @@ def _views(
                 > programme.local(item.starts_at).date(),
                 room_name=item.room.name if item.room else plenary_label(),
                 missing=[language_name(code) for code in agenda.missing_languages(item, languages)],
-                clashes=_clash_notes(programme, by_id, item, clashes.get(item.id, [])),
+                clashes=_clash_notes(programme, by_id, item, clashes.get(item.id, []))
+                + person_notes.get(item.id, []),
+                lineup=lineups.get(item.id, []),
                 start_date=programme.local(item.starts_at).date().isoformat(),
                 start_time=local_clock(item.starts_at, event),
                 end_time=local_clock(item.ends_at, event),
@@ -155,22 +185,32 @@ def _bands(views: list[ItemView], rooms: list[agenda.ProgrammeRoom]) -> list[dic
     return bands
 
 
-def clash_list(programme: agenda.Programme, clashes: list[agenda.Clash]) -> list[dict[str, Any]]:
-    """Every clash of the draft, for the top of the editor: what it is and the items in it."""
+def clash_list(
+    programme: agenda.Programme,
+    clashes: list[agenda.Clash],
+    *,
+    booked: Sequence[tuple[str, list[int]]] = (),
+) -> list[dict[str, Any]]:
+    """Every clash of the draft, for the top of the editor: what it is and the items in it;
+    `booked` adds the people on two items at once (manage_lineup.double_booked)."""
     by_id = {item.id: item for item in programme.items}
     rows = []
-    for clash in clashes:
-        items = [by_id[i] for i in clash.item_ids if i in by_id]
-        if clash.kind == "room":
+    found = [(clash.kind, clash.item_ids, "") for clash in clashes]
+    found += [("person", tuple(item_ids), name) for name, item_ids in booked]
+    for kind, item_ids, name in found:
+        items = [by_id[i] for i in item_ids if i in by_id]
+        if kind == "person":
+            text = _("%(name)s is on two items at once:", name=name)
+        elif kind == "room":
             room = items[0].room.name if items and items[0].room else ""
             text = _("Two items in %(room)s at the same time:", room=room)
-        elif clash.kind == "plenary":
+        elif kind == "plenary":
             text = _("An item overlaps a plenary item:")
         else:
             text = _("An item starts outside the event's dates:")
         rows.append(
             {
-                "kind": clash.kind,
+                "kind": kind,
                 "text": text,
                 "entries": [
                     {
@@ -242,7 +282,15 @@ def show_day(
     if day not in items_by_day:
         day = days[0][0]
     clashes = programme.clashes()
-    views = _views(programme, items_by_day[day], versions, agenda.clashes_by_item(clashes))
+    booked = manage_lineup.double_booked(db, event)
+    views = _views(
+        programme,
+        items_by_day[day],
+        versions,
+        agenda.clashes_by_item(clashes),
+        lineups=manage_lineup.lineup_summaries(db, event, [i.id for i in items_by_day[day]]),
+        person_notes=_person_notes(programme, booked),
+    )
     rooms = programme.rooms
     if add_values is None:
         kind, room_id = proposal or (
@@ -265,7 +313,7 @@ def show_day(
         "is_timeline": len(rooms) > 1,
         "views": views,
         "bands": _bands(views, rooms) if len(rooms) > 1 else [],
-        "clash_list": clash_list(programme, clashes),
+        "clash_list": clash_list(programme, clashes, booked=booked),
         "values": add_values,
         "errors": add_errors or {},
         "failed": failed or {},

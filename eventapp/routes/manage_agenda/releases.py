@@ -13,6 +13,7 @@ from eventapp import agenda
 from eventapp.forms import Submitted, form_values, parse, see_other
 from eventapp.i18n import gettext as _
 from eventapp.models import AgendaRelease, Event, Role, User
+from eventapp.routes import manage_lineup
 from eventapp.routes.access import EDITORS, CurrentUser, Db, RowId, event_for
 from eventapp.routes.manage_agenda.editor import clash_list, editor_path
 from eventapp.routes.manage_agenda.item_form import (
@@ -129,7 +130,9 @@ def _release_page(
         "changes": _change_rows(event, changes, room_names),
         "has_changes": has_changes,
         "latest_number": latest.number if latest else 0,
-        "clash_list": clash_list(programme, programme.clashes()),
+        "clash_list": clash_list(
+            programme, programme.clashes(), booked=manage_lineup.double_booked(db, event)
+        ),
         "releases": _past_releases(db, event),
         "values": values or {},
         "errors": errors or {},
