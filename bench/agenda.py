@@ -147,6 +147,7 @@ def medians_in_process(samples: int) -> dict[str, float]:
     from eventapp.app import create_app
     from eventapp.events import event_by_slug
     from eventapp.exports import frab
+    from eventapp.public_lineup import public_lineups
 
     client = TestClient(create_app())
     uncached = f"/events/{SLUG}/agenda?bench=uncached"  # a query string the cache passes by
@@ -158,6 +159,7 @@ def medians_in_process(samples: int) -> dict[str, float]:
     with db.new_session() as session:
         event = event_by_slug(session, SLUG)
         programme = agenda.published_programme(session, event)
+        item_ids = [item.id for item in programme.items]
     for _ in range(3):  # warm up
         client.get(uncached)
         client.get("/healthz")
@@ -168,11 +170,17 @@ def medians_in_process(samples: int) -> dict[str, float]:
         if response.status_code != 200:
             raise BenchError(f"GET {uncached} answered {response.status_code}")
         began = time.perf_counter()
+        with db.new_session() as session:  # as the route: the live line-ups, then the document
+            lineups = public_lineups(session, event, item_ids)
         document = frab.schedule(
             programme,
             base_url="https://events.example.org",
             event_url=f"https://events.example.org/events/{SLUG}",
             session_url=lambda item: f"https://events.example.org/events/{SLUG}/sessions/{item.id}",
+            lineups=lineups,
+            speaker_url=lambda person_id: (
+                f"https://events.example.org/events/{SLUG}/speakers/{person_id}"
+            ),
         )
         frab.schedule_xml(document, url=f"https://events.example.org/events/{SLUG}/schedule.xml")
         timings["schedule.xml"].append(time.perf_counter() - began)

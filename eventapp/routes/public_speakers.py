@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from eventapp import agenda
 from eventapp.agenda import Programme, ProgrammeItem
-from eventapp.models import Event, User
+from eventapp.models import Event, Person, User
 from eventapp.people import NameStyle, name_for
 from eventapp.public_lineup import (
     OnStage,
@@ -100,19 +100,18 @@ def show_speaker(request: Request, slug: str, person_id: RowId, db: Db, user: Op
     event, programme = published.event, published.programme
     language = reading_language(event)
     sessions: list[Appearing] = []
-    person = None
     for item in programme.items if programme else []:
         for stage in published.lineups.get(item.id, []):
             if stage.person.id == person_id:
-                person = stage.person
                 (title,) = texts_in(item.titles, event, language, both=False)
                 sessions.append(
                     Appearing(
                         item, title.text, title.lang, role_label(stage.role), stage.is_confirmed
                     )
                 )
-    if person is None:
+    if not sessions:  # not on a public line-up of this event
         raise HTTPException(status_code=404)
+    person = db.get(Person, person_id)  # the whole person: bio, website, country, photo
     photo_id = person.photo_id or person.thumbnail_id
     photo: Photo | None = photos(db, [photo_id]).get(photo_id) if photo_id else None
     bios = [text for text in texts_in(person.bios, event, language, both=False) if text.text]
