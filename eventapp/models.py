@@ -387,6 +387,83 @@ class Appearance(SQLModel, table=True):
     version: int = 1
 
 
+class RegistrationMode(enum.StrEnum):
+    OPEN = "open"  # first come, first served
+    MODERATED = "moderated"  # an organiser approves each one
+    INVITATION = "invitation"  # only with an invitation code or a personal invitation link
+
+
+class RegistrationStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    PENDING = "pending"  # awaiting approval (moderated events)
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class RegistrationSettings(SQLModel, table=True):
+    """An event's registration: when, how many, how. Its row is the lock every decision about
+    a place takes (SELECT ... FOR UPDATE; SQLite: the write transaction), so two requests can
+    never both take the last place; `confirmed` counts the places taken."""
+
+    __tablename__ = "registration_settings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", unique=True, ondelete="CASCADE")
+    is_enabled: bool = False
+    opens_at: datetime | None = _when(nullable=True)
+    closes_at: datetime | None = _when(nullable=True)
+    capacity: int | None = None  # None: no limit
+    has_waitlist: bool = True
+    mode: RegistrationMode = Field(default=RegistrationMode.OPEN, sa_type=sa.String(20))
+    group_max: int = 1  # one person registers up to this many, themselves included
+    privacy: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)  # per language
+    confirmed: int = 0
+    version: int = 1
+
+
+class Registration(SQLModel, table=True):
+    """One attendee's place (or their wait for one). The personal link and the ticket code are
+    HMACs of `link_nonce` under the secret key; only their hashes are stored, for lookups."""
+
+    __table_args__ = (
+        sa.Index(
+            "uq_registration_event_email",
+            "event_id",
+            "email",
+            unique=True,
+            sqlite_where=sa.text("status != 'cancelled'"),
+            postgresql_where=sa.text("status != 'cancelled'"),
+        ),
+        sa.Index("ix_registration_event_status", "event_id", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", ondelete="CASCADE")
+    status: RegistrationStatus = Field(sa_type=sa.String(20))
+    honorific: str = Field(default="", max_length=60)
+    given_name: str = Field(default="", max_length=100)
+    family_name: str = Field(default="", max_length=100)
+    email: str = Field(max_length=254)
+    organisation: str = Field(default="", max_length=300)
+    position: str = Field(default="", max_length=300)
+    country: str = Field(default="", max_length=100)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    in_participant_list: bool = False
+    language: str = Field(default="en", max_length=10)
+    group_lead_id: int | None = Field(
+        default=None, foreign_key="registration.id", ondelete="SET NULL"
+    )
+    link_nonce: str = Field(max_length=64)
+    token_hash: str = Field(max_length=64, unique=True)
+    ticket_hash: str = Field(max_length=64, unique=True)
+    privacy_accepted_at: datetime = _when()
+    decided_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when(default=True)
+    updated_at: datetime = _when(default=True)
+    version: int = 1
+
+
 class MailMessage(SQLModel, table=True):
     """The outbox: written in the transaction that caused the mail, sent by `eventapp worker`."""
 

@@ -1,0 +1,461 @@
+"""Registration: places, the waiting list and approval (rules: no FastAPI here).
+
+Every decision about a place is taken holding the lock on the event's RegistrationSettings
+row (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the write transaction, BEGIN IMMEDIATE), and
+`settings.confirmed` counts the places taken, so two requests can never take the last place and
+a freed place goes to exactly one person on the waiting list.
+
+    register ──open, a place left──────────> confirmed
+        │──open, full, waiting list on────> waitlisted ──a place frees, first in line──┐
+        │──moderated──> pending ──approve──> confirmed (or waitlisted when full)         │
+        │                   └──reject──> rejected                                        │
+        └──full, no waiting list: Full                         confirmed <──────────────┘
+    confirmed / waitlisted / pending ──cancel──> cancelled (a confirmed place frees)
+
+The personal link and the ticket code are HMACs of a random nonce under the secret key: only
+their hashes are stored (for lookups), so a database copy holds no working link or ticket, and
+"lost your link?" can send the same link again. Mail about each change is queued in the same
+transaction as the change.
+"""
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from eventapp import activity, events, mail, security, team
+from eventapp.config import get_settings
+from eventapp.models import (
+    Event,
+    Registration,
+    RegistrationMode,
+    RegistrationSettings,
+    RegistrationStatus,
+    User,
+    utcnow,
+)
+
+NAME_MAX = 100
+TAKES_A_PLACE = (RegistrationStatus.CONFIRMED,)
+ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING)
+
+# The place lock; switched off only by the test that shows the race it prevents.
+LOCKING = True
+
+
+class RegistrationError(Exception):
+    """Why a registration was not taken."""
+
+
+class Closed(RegistrationError):
+    """Registration is not open now (not enabled, not yet open, or closed)."""
+
+
+class Full(RegistrationError):
+    """No place left and no waiting list."""
+
+
+class AlreadyRegistered(RegistrationError):
+    """This email has an active registration; `registration` is it."""
+
+    def __init__(self, registration: Registration) -> None:
+        super().__init__(registration.email)
+        self.registration = registration
+
+
+class InvalidEmail(RegistrationError, ValueError):
+    """Not an email address."""
+
+
+@dataclass
+class AttendeeDetails:
+    """What the registration form sets (built-in fields; custom answers by question id)."""
+
+    email: str
+    given_name: str = ""
+    family_name: str = ""
+    honorific: str = ""
+    organisation: str = ""
+    position: str = ""
+    country: str = ""
+    answers: dict[str, Any] = field(default_factory=dict)
+    in_participant_list: bool = False
+    language: str = "en"
+
+
+# Settings and their lock -----------------------------------------------------------------------
+
+
+def settings_of(db: Session, event: Event) -> RegistrationSettings:
+    """The event's registration settings, made (closed, no limit) on first use."""
+    settings = db.scalar(
+        select(RegistrationSettings).where(RegistrationSettings.event_id == event.id)
+    )
+    if settings is None:
+        settings = RegistrationSettings(event_id=event.id)
+        db.add(settings)
+        db.flush()
+    return settings
+
+
+def _locked(db: Session, event: Event) -> RegistrationSettings:
+    """The settings row, locked until the caller's transaction ends."""
+    settings = settings_of(db, event)
+    if LOCKING:
+        db.refresh(settings, with_for_update=True)
+    else:
+        db.refresh(settings)
+    return settings
+
+
+def places_left(settings: RegistrationSettings) -> int | None:
+    """None: no limit."""
+    if settings.capacity is None:
+        return None
+    return max(settings.capacity - settings.confirmed, 0)
+
+
+def is_open(settings: RegistrationSettings, *, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    if not settings.is_enabled:
+        return False
+    if settings.opens_at is not None and now < settings.opens_at:
+        return False
+    return settings.closes_at is None or now < settings.closes_at
+
+
+# The secret link and the ticket ------------------------------------------------------------------
+
+
+def _hmac(purpose: str, nonce: str) -> str:
+    key = get_settings().resolved_secret_key().encode()
+    digest = hmac.new(key, f"{purpose}:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def link_token(registration: Registration) -> str:
+    """The token of the attendee's personal link (43 characters)."""
+    return _hmac("registration-link", registration.link_nonce)
+
+
+def ticket_code(registration: Registration) -> str:
+    """The code the QR ticket carries and a scanner types: 20 characters, letters and digits
+    that cannot be misread (no 0/O, 1/I/L)."""
+    raw = hmac.new(
+        get_settings().resolved_secret_key().encode(),
+        f"ticket:{registration.link_nonce}".encode(),
+        hashlib.sha256,
+    ).digest()
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    number = int.from_bytes(raw[:16], "big")
+    return "".join(alphabet[(number // len(alphabet) ** n) % len(alphabet)] for n in range(20))
+
+
+def by_token(db: Session, token: str) -> Registration | None:
+    """The registration whose personal link carries `token` (looked up by its hash)."""
+    if not 20 <= len(token) <= 100:
+        return None
+    return db.scalar(
+        select(Registration).where(Registration.token_hash == security.token_hash(token))
+    )
+
+
+def by_ticket(db: Session, event: Event, code: str) -> Registration | None:
+    """This event's registration with that ticket code (another event's code finds nothing)."""
+    code = "".join(code.split()).upper()
+    if not 10 <= len(code) <= 40:
+        return None
+    found = db.scalar(
+        select(Registration).where(Registration.ticket_hash == security.token_hash(code))
+    )
+    return found if found is not None and found.event_id == event.id else None
+
+
+# Registering -----------------------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    return "".join(email.split()).lower()
+
+
+def active_by_email(db: Session, event: Event, email: str) -> Registration | None:
+    return db.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.email == normalise_email(email),
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+    )
+
+
+def register(
+    db: Session, event: Event, details: AttendeeDetails, *, now: datetime | None = None
+) -> Registration:
+    """Take a place, a place on the waiting list, or a request for approval, under the lock.
+    Raises Closed, Full, InvalidEmail, or AlreadyRegistered (the caller re-sends that link)."""
+    now = now or utcnow()
+    email = normalise_email(details.email)
+    if not team.is_valid_email(email):
+        raise InvalidEmail(email)
+    settings = _locked(db, event)
+    if not is_open(settings, now=now):
+        raise Closed()
+    existing = active_by_email(db, event, email)
+    if existing is not None:
+        raise AlreadyRegistered(existing)
+    status = _status_for_newcomer(settings)
+    nonce = security.new_token()[:43]
+    registration = Registration(
+        event_id=event.id,
+        status=status,
+        honorific=" ".join(details.honorific.split()),
+        given_name=" ".join(details.given_name.split()),
+        family_name=" ".join(details.family_name.split()),
+        email=email,
+        organisation=" ".join(details.organisation.split()),
+        position=" ".join(details.position.split()),
+        country=" ".join(details.country.split()),
+        answers=details.answers,
+        in_participant_list=details.in_participant_list,
+        language=details.language,
+        link_nonce=nonce,
+        token_hash="",
+        ticket_hash="",
+        privacy_accepted_at=now,
+    )
+    registration.token_hash = security.token_hash(link_token(registration))
+    registration.ticket_hash = security.token_hash(ticket_code(registration))
+    if status == RegistrationStatus.CONFIRMED:
+        settings.confirmed += 1
+    db.add(registration)
+    db.flush()
+    events.touch(event)
+    _queue(db, event, registration, change=str(status))
+    activity.record(
+        db,
+        actor=None,
+        action="registration.create",
+        event_id=event.id,
+        obj=registration,
+        summary=str(status),
+    )
+    return registration
+
+
+def _status_for_newcomer(settings: RegistrationSettings) -> RegistrationStatus:
+    if settings.mode == RegistrationMode.MODERATED:
+        return RegistrationStatus.PENDING
+    left = places_left(settings)
+    if left is None or left > 0:
+        return RegistrationStatus.CONFIRMED
+    if settings.has_waitlist:
+        return RegistrationStatus.WAITLISTED
+    raise Full()
+
+
+def waitlist_position(db: Session, registration: Registration) -> int | None:
+    """1 for the first in line; None when not on the waiting list."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = db.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.id < registration.id,
+        )
+    )
+    return (ahead or 0) + 1
+
+
+# Freeing places, the waiting list ----------------------------------------------------------------
+
+
+def cancel(
+    db: Session, event: Event, registration: Registration, *, actor: User | None = None
+) -> list[Registration]:
+    """Cancel; a confirmed place goes to the waiting list, in order. Returns who was promoted
+    (each mailed once, in this transaction)."""
+    settings = _locked(db, event)
+    db.refresh(registration)  # read again under the lock: it may have changed meanwhile
+    if registration.status == RegistrationStatus.CANCELLED:
+        return []
+    was = registration.status
+    registration.status = RegistrationStatus.CANCELLED
+    registration.version += 1
+    registration.updated_at = utcnow()
+    if was in TAKES_A_PLACE:
+        settings.confirmed -= 1
+    _queue(db, event, registration, change="cancelled")
+    activity.record(
+        db,
+        actor=actor,
+        action="registration.cancel",
+        event_id=event.id,
+        obj=registration,
+        changes={"status": [str(was), "cancelled"]},
+    )
+    promoted = _promote(db, event, settings)
+    events.touch(event)
+    db.flush()
+    return promoted
+
+
+def set_capacity(
+    db: Session, event: Event, *, actor: User, capacity: int | None
+) -> list[Registration]:
+    """A new limit (None: none); places it frees go to the waiting list, in order."""
+    settings = _locked(db, event)
+    before = settings.capacity
+    settings.capacity = capacity
+    settings.version += 1
+    activity.record(
+        db,
+        actor=actor,
+        action="registration.capacity",
+        event_id=event.id,
+        obj=settings,
+        changes={"capacity": [before, capacity]},
+    )
+    promoted = _promote(db, event, settings)
+    events.touch(event)
+    db.flush()
+    return promoted
+
+
+def _promote(db: Session, event: Event, settings: RegistrationSettings) -> list[Registration]:
+    """Fill free places from the waiting list, first come first served (lock held)."""
+    left = places_left(settings)
+    waiting_query = (
+        select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+        .order_by(Registration.id)
+    )
+    if left is not None:
+        waiting_query = waiting_query.limit(left)
+    promoted = list(db.scalars(waiting_query))
+    now = utcnow()
+    for registration in promoted:
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.decided_at = now
+        registration.version += 1
+        registration.updated_at = now
+        settings.confirmed += 1
+        _queue(db, event, registration, change="promoted")
+        activity.record(
+            db,
+            actor=None,
+            action="registration.promote",
+            event_id=event.id,
+            obj=registration,
+            changes={"status": ["waitlisted", "confirmed"]},
+        )
+    return promoted
+
+
+# Approval (moderated events) ---------------------------------------------------------------------
+
+
+def decide(
+    db: Session, event: Event, registration: Registration, *, actor: User, approve: bool
+) -> RegistrationStatus:
+    """Approve (a place, or the waiting list when full) or reject a pending registration;
+    returns its new status (unchanged when it was no longer pending)."""
+    settings = _locked(db, event)
+    db.refresh(registration)
+    if registration.status != RegistrationStatus.PENDING:
+        return registration.status
+    if not approve:
+        status = RegistrationStatus.REJECTED
+    else:
+        left = places_left(settings)
+        if left is None or left > 0:
+            status = RegistrationStatus.CONFIRMED
+            settings.confirmed += 1
+        elif settings.has_waitlist:
+            status = RegistrationStatus.WAITLISTED
+        else:
+            raise Full()
+    registration.status = status
+    registration.decided_at = utcnow()
+    registration.version += 1
+    registration.updated_at = registration.decided_at
+    _queue(db, event, registration, change=str(status))
+    activity.record(
+        db,
+        actor=actor,
+        action="registration.decide",
+        event_id=event.id,
+        obj=registration,
+        changes={"status": ["pending", str(status)]},
+    )
+    events.touch(event)
+    db.flush()
+    return status
+
+
+def counts(db: Session, event: Event) -> dict[str, int]:
+    """{status: how many}, every status present."""
+    found = dict(
+        db.execute(
+            select(Registration.status, func.count())
+            .where(Registration.event_id == event.id)
+            .group_by(Registration.status)
+        ).all()
+    )
+    return {str(status): found.get(status, 0) for status in RegistrationStatus}
+
+
+def recount(db: Session, event: Event) -> int:
+    """Set the confirmed counter from the rows (a repair tool; the rules keep it right)."""
+    settings = _locked(db, event)
+    confirmed = counts(db, event)[RegistrationStatus.CONFIRMED]
+    db.execute(
+        update(RegistrationSettings)
+        .where(RegistrationSettings.id == settings.id)
+        .values(confirmed=confirmed)
+    )
+    db.refresh(settings)
+    return confirmed
+
+
+# Mail --------------------------------------------------------------------------------------------
+
+
+def attendee_name(registration: Registration) -> str:
+    """'Dr. Anna Lind': honorific, given and family name as the attendee typed them."""
+    parts = (registration.honorific, registration.given_name, registration.family_name)
+    return " ".join(part for part in parts if part)
+
+
+def link_url(registration: Registration) -> str:
+    return f"{get_settings().base_url}/registrations/{link_token(registration)}"
+
+
+def _queue(db: Session, event: Event, registration: Registration, *, change: str) -> None:
+    """The mail saying what just happened to the registration (`change`: its new status, or
+    "promoted" from the waiting list), with the personal link."""
+    mail.queue(
+        db,
+        to=registration.email,
+        template="registration",
+        context={
+            "change": change,
+            "event": event,
+            "registration": registration,
+            "name": attendee_name(registration),
+            "link": link_url(registration),
+            "position": waitlist_position(db, registration),
+        },
+        language=registration.language,
+        event_id=event.id,
+    )
