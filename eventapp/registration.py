@@ -202,6 +202,11 @@ def register(
     email = normalise_email(details.email)
     if not team.is_valid_email(email):
         raise InvalidEmail(email)
+    if (
+        db.scalar(select(RegistrationSettings.id).where(RegistrationSettings.event_id == event.id))
+        is None
+    ):
+        raise Closed()  # never set up (and two first visitors must not both create the row)
     settings = _locked(db, event)
     if not is_open(settings, now=now):
         raise Closed()

@@ -158,6 +158,17 @@ def test_after_cancelling_one_may_register_again(db, event):
     assert (second.id != first.id, second.status) == (True, RegistrationStatus.CONFIRMED)
 
 
+def test_an_event_never_set_up_for_registration_is_closed_and_stays_untouched(db, event):
+    with pytest.raises(rules.Closed):
+        rules.register(db, event, attendee(0))
+
+    db.rollback()
+    assert (
+        read(db, select(RegistrationSettings).where(RegistrationSettings.event_id == event.id))
+        is None
+    )
+
+
 @pytest.mark.parametrize(
     ("fields", "now"),
     [
