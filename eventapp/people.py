@@ -26,6 +26,8 @@ from sqlmodel import Session
 
 from eventapp import activity, events, security, team
 from eventapp.events import StaleEdit
+from eventapp.i18n import gettext as _
+from eventapp.i18n import ngettext
 from eventapp.models import (
     AgendaItem,
     Appearance,
@@ -51,6 +53,34 @@ class NameStyle(enum.StrEnum):
     BADGE = "badge"  # Russ Jalichandra (the honorific is printed on its own line)
     FORMAL = "formal"  # H.E. Mr. Russ Jalichandra, Vice Minister for Foreign Affairs, Ministry ...
     SORT = "sort"  # jalichandra russ
+
+
+def role_label(role: AppearanceRole | str, count: int = 1) -> str:
+    """The role's name in the interface language, plural when `count` people share it."""
+    role = AppearanceRole(role)
+    if role == AppearanceRole.CHAIR:
+        return ngettext("Chair", "Chairs", count)
+    if role == AppearanceRole.MODERATOR:
+        return ngettext("Moderator", "Moderators", count)
+    if role == AppearanceRole.KEYNOTE:
+        return ngettext("Keynote speaker", "Keynote speakers", count)
+    if role == AppearanceRole.PANELLIST:
+        return ngettext("Panellist", "Panellists", count)
+    if role == AppearanceRole.DISCUSSANT:
+        return ngettext("Discussant", "Discussants", count)
+    if role == AppearanceRole.RAPPORTEUR:
+        return ngettext("Session rapporteur", "Session rapporteurs", count)
+    return ngettext("Speaker", "Speakers", count)
+
+
+def status_labels() -> dict[str, str]:
+    """Each appearance status's name in the interface language."""
+    return {
+        AppearanceStatus.INVITED: _("Invited"),
+        AppearanceStatus.CONFIRMED: _("Confirmed"),
+        AppearanceStatus.DECLINED: _("Declined"),
+        AppearanceStatus.WITHDRAWN: _("Withdrawn"),
+    }
 
 
 # Names ---------------------------------------------------------------------------------------

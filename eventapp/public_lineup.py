@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from eventapp import people
-from eventapp.i18n import _, ngettext
+from eventapp.i18n import _
 from eventapp.models import (
     Appearance,
     AppearanceRole,
@@ -31,25 +31,7 @@ from eventapp.models import (
     Speaker,
     Upload,
 )
-from eventapp.people import NameStyle, name_for
-
-
-def role_label(role: AppearanceRole | str, count: int = 1) -> str:
-    """The role's name in the interface language, plural when `count` people share it."""
-    role = AppearanceRole(role)
-    if role == AppearanceRole.CHAIR:
-        return ngettext("Chair", "Chairs", count)
-    if role == AppearanceRole.MODERATOR:
-        return ngettext("Moderator", "Moderators", count)
-    if role == AppearanceRole.KEYNOTE:
-        return ngettext("Keynote speaker", "Keynote speakers", count)
-    if role == AppearanceRole.PANELLIST:
-        return ngettext("Panellist", "Panellists", count)
-    if role == AppearanceRole.DISCUSSANT:
-        return ngettext("Discussant", "Discussants", count)
-    if role == AppearanceRole.RAPPORTEUR:
-        return ngettext("Session rapporteur", "Session rapporteurs", count)
-    return ngettext("Speaker", "Speakers", count)
+from eventapp.people import NameStyle, name_for, role_label
 
 
 @dataclass

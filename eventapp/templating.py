@@ -12,7 +12,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from eventapp import i18n, security
+from eventapp import i18n, people, security
 from eventapp.config import get_settings, resource_dir
 from eventapp.markdown import render_markdown
 
@@ -82,7 +82,11 @@ def _make_environment() -> Environment:
         markdown=lambda text: Markup(render_markdown(text or "")),  # noqa: S704  (sanitised)
         language_name=i18n.language_name,
     )
-    env.globals.update(LANGUAGES=i18n.LANGUAGES, current_language=i18n.current_language)
+    env.globals.update(
+        LANGUAGES=i18n.LANGUAGES,
+        current_language=i18n.current_language,
+        appearance_role_label=people.role_label,
+    )
     return env
 
 

@@ -201,6 +201,30 @@ def post_form(
     return client.post(path, data=data, files=files, headers=headers)
 
 
+def form_data(soup, selector: str) -> dict:
+    """What a browser would send from the form as shown; a group of checkboxes sharing a name
+    gives the list of those checked."""
+    form = soup.select_one(selector)
+    data: dict = {}
+    boxes = [box["name"] for box in form.select("input[type=checkbox][name]")]
+    for field in form.select("input[name]"):
+        kind, name = field.get("type", "text"), field["name"]
+        if kind == "checkbox" and boxes.count(name) > 1:
+            if field.has_attr("checked"):
+                data.setdefault(name, []).append(field.get("value", "on"))
+        elif kind in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                data[name] = field.get("value", "on")
+        elif kind not in ("submit", "button", "file"):
+            data[name] = field.get("value", "")
+    for chooser in form.select("select[name]"):
+        chosen = chooser.select_one("option[selected]") or chooser.select_one("option")
+        data[chooser["name"]] = chosen["value"]
+    for area in form.select("textarea[name]"):
+        data[area["name"]] = area.get_text()
+    return data
+
+
 def submit(client, path: str, data: dict | None = None, **kwargs):
     """Post a form as the logged-in user (any manage page carries the CSRF token)."""
     return post_form(client, path, data, token_from="/manage/", **kwargs)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from eventapp.models import AgendaItem, AgendaRelease, ItemKind, Role, Room
 from tests.factories import (
     add_member,
+    form_data,
     fragment,
     log_in,
     make_event,
@@ -93,25 +94,6 @@ def error_beside(soup, field: str, prefix: str = "input") -> str:
     assert control["aria-invalid"] == "true"
     assert error_id in control["aria-describedby"].split()
     return message.get_text(strip=True)
-
-
-def form_data(soup, selector: str) -> dict:
-    """What a browser would send from the form as shown."""
-    form = soup.select_one(selector)
-    data = {}
-    for field in form.select("input[name]"):
-        kind = field.get("type", "text")
-        if kind in ("checkbox", "radio"):
-            if field.has_attr("checked"):
-                data[field["name"]] = field.get("value", "on")
-        elif kind not in ("submit", "button", "file"):
-            data[field["name"]] = field.get("value", "")
-    for chooser in form.select("select[name]"):
-        chosen = chooser.select_one("option[selected]") or chooser.select_one("option")
-        data[chooser["name"]] = chosen["value"]
-    for area in form.select("textarea[name]"):
-        data[area["name"]] = area.get_text()
-    return data
 
 
 def card_titles(soup) -> list[str]:

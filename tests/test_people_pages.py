@@ -25,6 +25,7 @@ from eventapp.models import (
 )
 from tests.factories import (
     add_member,
+    form_data,
     fragment,
     log_in,
     make_event,
@@ -103,29 +104,6 @@ def error_beside(soup, field: str) -> str:
     assert control["aria-invalid"] == "true"
     assert f"error-{field}" in control["aria-describedby"].split()
     return message.get_text(strip=True)
-
-
-def form_data(soup, selector: str) -> dict:
-    """What a browser would send from the form as shown."""
-    form = soup.select_one(selector)
-    data = {}
-    for field in form.select("input[name]"):
-        kind = field.get("type", "text")
-        if kind == "checkbox" and field["name"] == "languages":
-            if field.has_attr("checked"):
-                data.setdefault("languages", []).append(field["value"])
-        elif kind in ("checkbox", "radio"):
-            if field.has_attr("checked"):
-                data[field["name"]] = field.get("value", "on")
-        elif kind not in ("submit", "button", "file"):
-            data[field["name"]] = field.get("value", "")
-    for chooser in form.select("select[name]"):
-        chosen = chooser.select_one("option[selected]") or chooser.select_one("option")
-        data[chooser["name"]] = chosen["value"]
-    for area in form.select("textarea[name]"):
-        data[area["name"]] = area.get_text()
-    data.pop("csrf_token", None)
-    return data
 
 
 def png(size=(300, 200), color=(200, 30, 30)) -> bytes:

@@ -21,6 +21,7 @@ from eventapp.models import (
     Upload,
 )
 from tests.factories import (
+    form_data,
     fragment,
     log_in,
     make_event,
@@ -113,14 +114,6 @@ def error_beside(soup, field: str) -> str:
     assert control["aria-invalid"] == "true"
     assert f"error-{field}" in control["aria-describedby"].split()
     return message.get_text(strip=True)
-
-
-def form_data(soup, selector: str) -> dict:
-    form = soup.select_one(selector)
-    data = {field["name"]: field.get("value", "") for field in form.select("input[name]")}
-    data.update({area["name"]: area.get_text() for area in form.select("textarea[name]")})
-    data.pop("photo", None)
-    return data
 
 
 def png(width: int = 300, height: int = 200) -> bytes:

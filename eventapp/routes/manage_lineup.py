@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import select
 
-from eventapp import agenda, people, public_lineup
+from eventapp import agenda, people
 from eventapp.events import StaleEdit
 from eventapp.forms import Submitted, form_values, int_or_none, parse, see_other
 from eventapp.i18n import gettext as _
@@ -54,16 +54,7 @@ SEARCH_MAX = 200
 
 def role_labels() -> dict[str, str]:
     """The roles in the order the role menus offer them."""
-    return {role: public_lineup.role_label(role) for role in AppearanceRole}
-
-
-def status_labels() -> dict[str, str]:
-    return {
-        AppearanceStatus.INVITED: _("Invited"),
-        AppearanceStatus.CONFIRMED: _("Confirmed"),
-        AppearanceStatus.DECLINED: _("Declined"),
-        AppearanceStatus.WITHDRAWN: _("Withdrawn"),
-    }
+    return {role: people.role_label(role) for role in AppearanceRole}
 
 
 def details_of(person: Person) -> str:
@@ -78,7 +69,7 @@ def details_of(person: Person) -> str:
 
 def lineup_summaries(db: Db, event: Event, item_ids: list[int]) -> dict[int, list[dict]]:
     """{item id: [{name, role, status, status_label}]} for the items, in one query."""
-    roles, statuses = role_labels(), status_labels()
+    roles, statuses = role_labels(), people.status_labels()
     found = people.lineups(db, event, item_ids) if item_ids else {}
     return {
         item_id: [
@@ -148,7 +139,7 @@ def _lineup_page(
     block: str = "lineup",
     status_code: int = 200,
 ) -> Response:
-    roles, statuses = role_labels(), status_labels()
+    roles, statuses = role_labels(), people.status_labels()
     entries = people.lineups(db, event, [item.id]).get(item.id, [])
     add_values = add_values or {}
     if query is None:

@@ -465,18 +465,9 @@ def _person_page(
         if precedence is not None
         else str(speaker.precedence if speaker else people.DEFAULT_PRECEDENCE),
         "precedence_max": PRECEDENCE_MAX,
-        "status_labels": status_labels(),
+        "status_labels": people.status_labels(),
     }
     return render(request, "manage/person.html", context, block=block, status_code=status_code)
-
-
-def status_labels() -> dict[str, str]:
-    return {
-        "invited": _("Invited"),
-        "confirmed": _("Confirmed"),
-        "declined": _("Declined"),
-        "withdrawn": _("Withdrawn"),
-    }
 
 
 @router.get("/events/{event_id}/people/{person_id}", name="show_person")
