@@ -28,6 +28,7 @@ User name and password are percent-encoded (`@` is `%40`). The port defaults to 
 mail stays queued, listed for site administrators under /admin/outbox.
 """
 
+import base64
 import secrets
 import smtplib
 import ssl
@@ -53,6 +54,15 @@ LONGEST_RETRY = timedelta(hours=2)
 STALE_CLAIM = timedelta(minutes=30)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A small file sent with a message (an event's .ics); kept in the outbox row."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
 def queue(
     db: Session,
     *,
@@ -61,6 +71,7 @@ def queue(
     context: dict[str, Any],
     language: str | None = None,
     event_id: int | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> MailMessage:
     """Render `template` for one recipient and add it to the outbox (no commit: the caller's
     change and its mail land together or not at all)."""
@@ -80,6 +91,14 @@ def queue(
         subject=" ".join(subject.split())[:300],
         body_text=body_text,
         body_html=body_html,
+        attachments=[
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "data": base64.b64encode(a.data).decode(),
+            }
+            for a in attachments
+        ],
     )
     db.add(message)
     db.flush()
@@ -274,6 +293,14 @@ def build(message: MailMessage, *, sender: str) -> EmailMessage:
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body_text)
     email.add_alternative(message.body_html, subtype="html")
+    for attachment in message.attachments or ():
+        maintype, subtype = attachment["content_type"].split("/", 1)
+        email.add_attachment(
+            base64.b64decode(attachment["data"]),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+        )
     return email
 
 

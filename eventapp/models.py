@@ -393,6 +393,24 @@ class RegistrationMode(enum.StrEnum):
     INVITATION = "invitation"  # only with an invitation code or a personal invitation link
 
 
+class ParticipantList(enum.StrEnum):
+    """Who sees the list of attendees who opted in to it."""
+
+    OFF = "off"
+    ATTENDEES = "attendees"  # through an attendee's personal link
+    PUBLIC = "public"
+
+
+class QuestionKind(enum.StrEnum):
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    CHECKBOX = "checkbox"  # one box to tick ("I need a visa letter")
+    YES_NO = "yes_no"
+    COUNTRY = "country"
+
+
 class RegistrationStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
@@ -418,7 +436,51 @@ class RegistrationSettings(SQLModel, table=True):
     mode: RegistrationMode = Field(default=RegistrationMode.OPEN, sa_type=sa.String(20))
     group_max: int = 1  # one person registers up to this many, themselves included
     privacy: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)  # per language
+    participant_list: ParticipantList = Field(default=ParticipantList.OFF, sa_type=sa.String(20))
+    retention_days: int | None = 180  # personal data kept this long after the event; None: kept
     confirmed: int = 0
+    version: int = 1
+
+
+class Question(SQLModel, table=True):
+    """A custom question of an event's registration form; answers are kept in
+    Registration.answers under str(question.id)."""
+
+    __tablename__ = "registration_question"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    kind: QuestionKind = Field(sa_type=sa.String(20))
+    labels: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)  # per language
+    help: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)  # per language
+    # [{"id": "c1", "labels": {"en": "...", "th": "..."}}]; ids stay when labels change
+    choices: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    is_required: bool = False
+    created_at: datetime = _when(default=True)
+    version: int = 1
+
+
+class RegistrationInvite(SQLModel, table=True):
+    """Who may register when the event is invitation-only: a shared code the organiser hands
+    out (`code`, with an optional limit of uses), or a personal invitation link mailed to one
+    person (`token_hash` of an HMAC of `link_nonce`, one use)."""
+
+    __tablename__ = "registration_invite"
+    __table_args__ = (sa.UniqueConstraint("event_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    code: str | None = Field(default=None, max_length=40)  # upper case, shared codes only
+    link_nonce: str | None = Field(default=None, max_length=64)
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    email: str = Field(default="", max_length=254)
+    note: str = Field(default="", max_length=200)
+    max_uses: int | None = None  # None: no limit
+    uses: int = 0
+    is_revoked: bool = False
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = _when(default=True)
     version: int = 1
 
 
@@ -454,14 +516,30 @@ class Registration(SQLModel, table=True):
     group_lead_id: int | None = Field(
         default=None, foreign_key="registration.id", ondelete="SET NULL"
     )
+    invite_id: int | None = Field(
+        default=None, foreign_key="registration_invite.id", ondelete="SET NULL"
+    )
     link_nonce: str = Field(max_length=64)
     token_hash: str = Field(max_length=64, unique=True)
     ticket_hash: str = Field(max_length=64, unique=True)
     privacy_accepted_at: datetime = _when()
     decided_at: datetime | None = _when(nullable=True)
+    anonymised_at: datetime | None = _when(nullable=True)
     created_at: datetime = _when(default=True)
     updated_at: datetime = _when(default=True)
     version: int = 1
+
+
+class CheckIn(SQLModel, table=True):
+    """Someone came through the door (at most one row a registration; undo deletes it)."""
+
+    __tablename__ = "check_in"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    registration_id: int = Field(foreign_key="registration.id", unique=True, ondelete="CASCADE")
+    checked_in_at: datetime = _when(default=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
 
 
 class MailMessage(SQLModel, table=True):
@@ -477,6 +555,8 @@ class MailMessage(SQLModel, table=True):
     subject: str = Field(max_length=300)
     body_text: str = _text()
     body_html: str = _text()
+    # [{"filename": ..., "content_type": "text/calendar", "data": base64}], small files only
+    attachments: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
     status: MailStatus = Field(default=MailStatus.QUEUED, sa_type=sa.String(20))
     attempts: int = 0
     next_attempt_at: datetime = _when(default=True)

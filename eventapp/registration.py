@@ -33,6 +33,7 @@ from eventapp.config import get_settings
 from eventapp.models import (
     Event,
     Registration,
+    RegistrationInvite,
     RegistrationMode,
     RegistrationSettings,
     RegistrationStatus,
@@ -70,6 +71,14 @@ class AlreadyRegistered(RegistrationError):
 
 class InvalidEmail(RegistrationError, ValueError):
     """Not an email address."""
+
+
+class InvitationNeeded(RegistrationError):
+    """An invitation-only event, and no usable invitation (unknown, revoked or used up)."""
+
+
+class GroupTooLarge(RegistrationError):
+    """More people than the event lets one person register."""
 
 
 @dataclass
@@ -194,66 +203,243 @@ def active_by_email(db: Session, event: Event, email: str) -> Registration | Non
 
 
 def register(
-    db: Session, event: Event, details: AttendeeDetails, *, now: datetime | None = None
+    db: Session,
+    event: Event,
+    details: AttendeeDetails,
+    *,
+    now: datetime | None = None,
+    invite: RegistrationInvite | None = None,
+    actor: User | None = None,
 ) -> Registration:
     """Take a place, a place on the waiting list, or a request for approval, under the lock.
-    Raises Closed, Full, InvalidEmail, or AlreadyRegistered (the caller re-sends that link)."""
+    Raises Closed, Full, InvalidEmail, InvitationNeeded, or AlreadyRegistered (the caller
+    re-sends that link). With `actor` an organiser adds someone: the opening times, the
+    invitation and approval do not apply, the capacity does."""
+    return register_group(db, event, [details], now=now, invite=invite, actor=actor).taken[0]
+
+
+@dataclass
+class GroupResult:
+    """`taken`: the new registrations, the lead first; `already`: colleagues who were
+    registered before (their own link is theirs to use; the caller may send it again)."""
+
+    taken: list[Registration]
+    already: list[Registration]
+
+
+def register_group(
+    db: Session,
+    event: Event,
+    people: list[AttendeeDetails],
+    *,
+    now: datetime | None = None,
+    invite: RegistrationInvite | None = None,
+    actor: User | None = None,
+) -> GroupResult:
+    """The lead (`people[0]`) registers themselves and colleagues in one transaction: each gets
+    their own link, ticket and mail, places taken in order. All or nothing: Full when not all
+    of them find a place or a waiting-list place; AlreadyRegistered only for the lead."""
     now = now or utcnow()
-    email = normalise_email(details.email)
-    if not team.is_valid_email(email):
-        raise InvalidEmail(email)
+    emails = [normalise_email(person.email) for person in people]
+    for email in emails:
+        if not team.is_valid_email(email):
+            raise InvalidEmail(email)
     if (
-        db.scalar(select(RegistrationSettings.id).where(RegistrationSettings.event_id == event.id))
+        actor is None
+        and db.scalar(
+            select(RegistrationSettings.id).where(RegistrationSettings.event_id == event.id)
+        )
         is None
     ):
         raise Closed()  # never set up (and two first visitors must not both create the row)
     settings = _locked(db, event)
-    if not is_open(settings, now=now):
-        raise Closed()
-    existing = active_by_email(db, event, email)
+    if actor is None:
+        if not is_open(settings, now=now):
+            raise Closed()
+        if len(people) > max(settings.group_max, 1):
+            raise GroupTooLarge()
+    existing = active_by_email(db, event, emails[0])
     if existing is not None:
         raise AlreadyRegistered(existing)
-    status = _status_for_newcomer(settings)
-    nonce = security.new_token()[:43]
+    if actor is None and settings.mode == RegistrationMode.INVITATION:
+        invite = _usable_invite(db, event, invite)
+        if invite is None:
+            raise InvitationNeeded()
+    result = GroupResult(taken=[], already=[])
+    seen: set[str] = set()
+    lead: Registration | None = None
+    for details, email in zip(people, emails, strict=True):
+        if email in seen:
+            continue
+        seen.add(email)
+        if lead is not None:
+            earlier = active_by_email(db, event, email)
+            if earlier is not None:
+                result.already.append(earlier)
+                continue
+        if invite is not None and actor is None:
+            if invite.max_uses is not None and invite.uses >= invite.max_uses:
+                raise InvitationNeeded()
+            invite.uses += 1
+        status = _status_for_newcomer(settings, by_organiser=actor is not None)
+        registration = _new_registration(db, event, details, email=email, status=status, now=now)
+        registration.invite_id = invite.id if invite is not None else None
+        registration.group_lead_id = lead.id if lead is not None else None
+        if status == RegistrationStatus.CONFIRMED:
+            settings.confirmed += 1
+            registration.decided_at = now if actor is not None else None
+        db.flush()
+        lead = lead or registration
+        result.taken.append(registration)
+        _queue(db, event, registration, change=str(status))
+        activity.record(
+            db,
+            actor=actor,
+            action="registration.create",
+            event_id=event.id,
+            obj=registration,
+            summary=str(status),
+        )
+    events.touch(event)
+    return result
+
+
+def _new_registration(
+    db: Session,
+    event: Event,
+    details: AttendeeDetails,
+    *,
+    email: str,
+    status: RegistrationStatus,
+    now: datetime,
+) -> Registration:
     registration = Registration(
         event_id=event.id,
         status=status,
-        honorific=" ".join(details.honorific.split()),
-        given_name=" ".join(details.given_name.split()),
-        family_name=" ".join(details.family_name.split()),
         email=email,
-        organisation=" ".join(details.organisation.split()),
-        position=" ".join(details.position.split()),
-        country=" ".join(details.country.split()),
         answers=details.answers,
         in_participant_list=details.in_participant_list,
         language=details.language,
-        link_nonce=nonce,
+        link_nonce=security.new_token()[:43],
         token_hash="",
         ticket_hash="",
         privacy_accepted_at=now,
+        **_cleaned_names(details),
     )
     registration.token_hash = security.token_hash(link_token(registration))
     registration.ticket_hash = security.token_hash(ticket_code(registration))
-    if status == RegistrationStatus.CONFIRMED:
-        settings.confirmed += 1
     db.add(registration)
-    db.flush()
-    events.touch(event)
-    _queue(db, event, registration, change=str(status))
-    activity.record(
-        db,
-        actor=None,
-        action="registration.create",
-        event_id=event.id,
-        obj=registration,
-        summary=str(status),
-    )
     return registration
 
 
-def _status_for_newcomer(settings: RegistrationSettings) -> RegistrationStatus:
-    if settings.mode == RegistrationMode.MODERATED:
+def _cleaned_names(details: AttendeeDetails) -> dict[str, str]:
+    """The built-in text fields on one line each (CR/LF and runs of spaces folded)."""
+    return {
+        name: " ".join(getattr(details, name).split())
+        for name in (
+            "honorific",
+            "given_name",
+            "family_name",
+            "organisation",
+            "position",
+            "country",
+        )
+    }
+
+
+def update_details(
+    db: Session,
+    event: Event,
+    registration: Registration,
+    details: AttendeeDetails,
+    *,
+    expected_version: int,
+    actor: User | None = None,
+) -> Registration:
+    """Change the attendee's fields and answers (the attendee through their link, or an
+    organiser: `actor`). Raises StaleEdit when it changed since the form was opened,
+    InvalidEmail, or AlreadyRegistered when the new email has a registration of its own."""
+    db.refresh(registration, with_for_update=True)
+    if registration.version != expected_version:
+        raise events.StaleEdit(registration)
+    email = normalise_email(details.email)
+    if not team.is_valid_email(email):
+        raise InvalidEmail(email)
+    if email != registration.email:
+        other = active_by_email(db, event, email)
+        if other is not None and other.id != registration.id:
+            raise AlreadyRegistered(other)
+    fields = ["email", *_cleaned_names(details), "answers", "in_participant_list"]
+    before = activity.snapshot(registration, fields)
+    for name, value in _cleaned_names(details).items():
+        setattr(registration, name, value)
+    registration.email = email
+    registration.answers = details.answers
+    registration.in_participant_list = details.in_participant_list
+    changes = activity.diff(before, activity.snapshot(registration, fields))
+    if not changes:
+        return registration
+    registration.version += 1
+    registration.updated_at = utcnow()
+    db.flush()
+    _queue(db, event, registration, change="updated")
+    activity.record(
+        db,
+        actor=actor,
+        action="registration.update",
+        event_id=event.id,
+        obj=registration,
+        changes={name: ["…", "…"] for name in changes},  # which fields, never personal data
+    )
+    events.touch(event)
+    return registration
+
+
+# Invitations (invitation-only events) ------------------------------------------------------------
+
+
+def invite_token(invite: RegistrationInvite) -> str:
+    """The token of a personal invitation link (43 characters)."""
+    return _hmac("registration-invite", invite.link_nonce or "")
+
+
+def find_invite(db: Session, event: Event, code: str) -> RegistrationInvite | None:
+    """This event's invitation with that shared code or personal-link token; None if unknown."""
+    code = code.strip()
+    if not 4 <= len(code) <= 100:
+        return None
+    found = db.scalar(
+        select(RegistrationInvite).where(
+            RegistrationInvite.event_id == event.id,
+            RegistrationInvite.code == code.upper(),
+        )
+    )
+    if found is None and len(code) >= 30:
+        found = db.scalar(
+            select(RegistrationInvite).where(
+                RegistrationInvite.token_hash == security.token_hash(code)
+            )
+        )
+    return found if found is not None and found.event_id == event.id else None
+
+
+def invite_is_usable(invite: RegistrationInvite) -> bool:
+    return not invite.is_revoked and (invite.max_uses is None or invite.uses < invite.max_uses)
+
+
+def _usable_invite(
+    db: Session, event: Event, invite: RegistrationInvite | None
+) -> RegistrationInvite | None:
+    if invite is None or invite.event_id != event.id:
+        return None
+    db.refresh(invite)  # its use count, read again under the settings lock
+    return invite if invite_is_usable(invite) else None
+
+
+def _status_for_newcomer(
+    settings: RegistrationSettings, *, by_organiser: bool = False
+) -> RegistrationStatus:
+    if settings.mode == RegistrationMode.MODERATED and not by_organiser:
         return RegistrationStatus.PENDING
     left = places_left(settings)
     if left is None or left > 0:
