@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 from sqlmodel import Session
 
 from eventapp import agenda, auth
+from eventapp import registration as registration_rules
 from eventapp.models import (
     AgendaItem,
     AgendaRelease,
@@ -17,6 +18,8 @@ from eventapp.models import (
     ItemKind,
     Membership,
     Organisation,
+    Registration,
+    RegistrationSettings,
     Role,
     Room,
     Team,
@@ -233,3 +236,26 @@ def submit(client, path: str, data: dict | None = None, **kwargs):
 def log_in(client, user: User, password: str = PASSWORD) -> None:
     response = post_form(client, "/login", {"email": user.email, "password": password})
     assert response.status_code == 303, response.text
+
+
+def open_registration(db: Session, event: Event, **fields) -> RegistrationSettings:
+    """Registration enabled now (no limit unless `capacity=` says), other settings as given."""
+    settings = registration_rules.settings_of(db, event)
+    settings.is_enabled = True
+    for name, value in fields.items():
+        setattr(settings, name, value)
+    db.commit()
+    return settings
+
+
+def attendee(n: int | str, **fields) -> registration_rules.AttendeeDetails:
+    return registration_rules.AttendeeDetails(
+        email=f"attendee{n}@example.org", given_name=f"Given{n}", family_name="Family", **fields
+    )
+
+
+def make_registration(db: Session, event: Event, n: int | str = 1, **fields) -> Registration:
+    """Registered through the rules (the event's registration must be open), committed."""
+    found = registration_rules.register(db, event, attendee(n, **fields))
+    db.commit()
+    return found

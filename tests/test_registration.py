@@ -19,7 +19,15 @@ from eventapp.models import (
     RegistrationSettings,
     RegistrationStatus,
 )
-from tests.factories import make_event, make_user, read, read_all
+from tests.factories import (
+    attendee,
+    make_event,
+    make_registration,
+    make_user,
+    open_registration,
+    read,
+    read_all,
+)
 
 NOW = datetime.now(UTC)
 
@@ -34,25 +42,8 @@ def event(db, owner):
     return make_event(db, owner=owner, title="EU–Southeast Asia Digital Diplomacy Forum")
 
 
-def open_registration(db, event, **fields) -> RegistrationSettings:
-    settings = rules.settings_of(db, event)
-    settings.is_enabled = True
-    for name, value in fields.items():
-        setattr(settings, name, value)
-    db.commit()
-    return settings
-
-
-def attendee(n: int | str, **fields) -> rules.AttendeeDetails:
-    return rules.AttendeeDetails(
-        email=f"attendee{n}@example.org", given_name=f"Given{n}", family_name="Family", **fields
-    )
-
-
 def register(db, event, n, **fields) -> Registration:
-    found = rules.register(db, event, attendee(n, **fields))
-    db.commit()
-    return found
+    return make_registration(db, event, n, **fields)
 
 
 def statuses(db, event) -> list[tuple[str, str]]:
