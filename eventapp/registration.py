@@ -469,10 +469,16 @@ def waitlist_position(db: Session, registration: Registration) -> int | None:
 
 
 def cancel(
-    db: Session, event: Event, registration: Registration, *, actor: User | None = None
+    db: Session,
+    event: Event,
+    registration: Registration,
+    *,
+    actor: User | None = None,
+    notify: bool = True,
 ) -> list[Registration]:
     """Cancel; a confirmed place goes to the waiting list, in order. Returns who was promoted
-    (each mailed once, in this transaction)."""
+    (each mailed once, in this transaction). `notify=False`: no mail to the cancelled person
+    (their data is being erased)."""
     settings = _locked(db, event)
     db.refresh(registration)  # read again under the lock: it may have changed meanwhile
     if registration.status == RegistrationStatus.CANCELLED:
@@ -483,7 +489,8 @@ def cancel(
     registration.updated_at = utcnow()
     if was in TAKES_A_PLACE:
         settings.confirmed -= 1
-    _queue(db, event, registration, change="cancelled")
+    if notify:
+        _queue(db, event, registration, change="cancelled")
     activity.record(
         db,
         actor=actor,
