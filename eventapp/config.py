@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     smtp_url: str = ""
     mail_from: str = "eventapp <noreply@localhost>"
     trusted_proxies: str = ""
+    # Public registration and "lost your link?": attempts per client address in 10 minutes,
+    # and per email address in an hour (a load benchmark raises them).
+    registration_limit_per_ip: int = 20
+    registration_limit_per_email: int = 5
 
     @field_validator("base_url")
     @classmethod

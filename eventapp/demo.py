@@ -11,22 +11,30 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from eventapp import agenda, auth, people, uploads
+from eventapp import agenda, auth, people, questions, registration, uploads
 from eventapp.models import (
     AgendaItem,
     Appearance,
     AppearanceRole,
     AppearanceStatus,
+    CheckIn,
     Event,
     EventHost,
     EventStatus,
     ItemKind,
+    MailMessage,
     Membership,
     Organisation,
+    ParticipantList,
     Person,
+    Question,
+    QuestionKind,
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
     Role,
     Team,
     User,
@@ -400,6 +408,361 @@ def _lineups(db: Session, event: Event, actor: User, plan: dict[str, list[tuple]
         people.invite(db, event, person, actor=actor)
 
 
+# Registrations. Attendees are invented: common Thai and European names, at the kind of
+# institutions that come to such a forum (no real person is meant). Addresses are on the
+# example domains reserved for documentation. Each attendee takes two lines: honorific, given
+# and family name, country code and the language of their mail; then organisation and position.
+ATTENDEE_LINES = """
+Mr. | Somchai | Wongsakul | TH | th
+    Ministry of Digital Economy and Society | Policy analyst
+Ms. | Siriporn | Chaiyaporn | TH | th
+    Bank of Thailand | Senior examiner, payment systems
+Dr. | Nattapong | Srisuk | TH | en
+    Chulalongkorn University | Lecturer in international relations
+Pol. Lt. Col. | Thanawat | Phromma | TH | th
+    Royal Thai Police, Cyber Crime Investigation Bureau | Deputy superintendent
+Mr. | Apichart | Boonmee | TH | th
+    National Cyber Security Agency | Cybersecurity specialist
+Ms. | Pimchanok | Rattanakorn | TH | en
+    Ministry of Foreign Affairs of Thailand | Second Secretary, Department of European Affairs
+Mr. | Worawit | Saengthong | TH | th
+    Thai Bankers' Association | Fraud risk manager
+Assoc. Prof. Dr. | Supaporn | Kittisak | TH | th
+    Thammasat University, Faculty of Law | Associate professor
+Ms. | Jiraporn | Meesuk | TH | th
+    Electronic Transactions Development Agency | Project manager
+Mr. | Krit | Anantachai | TH | th
+    Department of Special Investigation | Special case officer
+Ms. | Duangjai | Phongsri | TH | th
+    Foundation for Consumers | Programme coordinator
+Mr. | Thanakorn | Sukprasert | TH | th
+    Office of the National Broadcasting and Telecommunications Commission | Engineer
+Ms. | Arunee | Chantarasombat | TH | th
+    Ministry of Justice | Legal officer
+Mr. | Pakorn | Jirasakul | TH | en
+    Anti-Money Laundering Office | Financial intelligence analyst
+Ms. | Rattana | Wongwian | TH | en
+    Mahidol University | Researcher
+Mr. | Chaiwat | Limpanich | TH | th
+    Thai Chamber of Commerce | Digital economy committee member
+Ms. | Sasithorn | Inthanon | TH | th
+    Ministry of Foreign Affairs of Thailand | Attaché, Department of European Affairs
+Dr. | Anucha | Rungrueang | TH | en
+    Asian Institute of Technology | Research fellow
+Ms. | Nanthida | Khamwong | TH | th
+    Thai Journalists Association | Reporter
+Mr. | Phongsakorn | Yodkaew | TH | th
+    Office of the Attorney General | Public prosecutor
+Ms. | Waraporn | Sirisombat | TH | en
+    ThaiCERT | Incident responder
+Mr. | Teerapat | Charoenchai | TH | en
+    Thai Fintech Association | Board member
+Ms. | Orawan | Praditphon | TH | th
+    Ministry of Digital Economy and Society | Foreign relations officer
+Mr. | Nuttawut | Kaewmanee | TH | th
+    Digital Government Development Agency | Systems architect
+Ms. | Patcharee | Somboon | TH | en
+    Thailand Institute of Justice | Programme officer
+Ms. | Kanokwan | Thongdee | TH | th
+    Office of the Consumer Protection Board | Complaints officer
+Ms. | Anna | Schneider | DE | en
+    Embassy of the Federal Republic of Germany, Bangkok | First Secretary
+Mr. | Pierre | Lefebvre | FR | en
+    Embassy of France in Thailand | Internal security attaché
+Dr. | Sofia | Rossi | IT | en
+    University of Bologna | Researcher in cyber law
+Mr. | Jan | de Vries | NL | en
+    Embassy of the Kingdom of the Netherlands, Bangkok | Policy officer
+Ms. | Katarzyna | Nowak | PL | en
+    Europol, European Cybercrime Centre | Analyst
+Mr. | Mikael | Andersson | SE | en
+    Embassy of Sweden, Bangkok | Counsellor
+Ms. | María | García López | ES | en
+    Embassy of Spain in Bangkok | Second Secretary
+Mr. | Lukas | Gruber | AT | en
+    Federal Ministry of the Interior, Austria | Cybercrime expert
+Ms. | Ingrid | Hansen | DK | en
+    Royal Danish Embassy, Bangkok | Trade officer
+Mr. | Tomáš | Novák | CZ | en
+    National Cyber and Information Security Agency, Czechia | Expert
+Ms. | Eleni | Papadopoulou | GR | en
+    Embassy of Greece in Bangkok | Consul
+Mr. | João | Ferreira | PT | en
+    European External Action Service | Desk officer, South-East Asia
+Ms. | Aoife | Murphy | IE | en
+    Embassy of Ireland, Bangkok | Deputy Head of Mission
+Dr. | Matthias | Weber | DE | en
+    German Institute for International and Security Affairs | Researcher
+Ms. | Laura | Jansen | BE | en
+    Delegation of the European Union to Thailand | Programme manager
+Mr. | Piotr | Kowalski | PL | en
+    ESIWA+ project team | Cyber expert
+Ms. | Claire | Dubois | FR | en
+    Expertise France | Project officer
+Mr. | Henrik | Lindqvist | FI | en
+    Embassy of Finland, Bangkok | Counsellor
+Ms. | Giulia | Bianchi | IT | en
+    Embassy of Italy in Bangkok | First Secretary
+Mr. | András | Kovács | HU | en
+    Embassy of Hungary in Bangkok | Consul
+Ms. | Emma | Van den Berg | BE | en
+    Embassy of Belgium in Bangkok | Attaché
+Mr. | Rui | Santos | PT | en
+    European Commission, Directorate-General for Migration and Home Affairs | Policy officer
+"""
+
+
+def _attendee_rows() -> list[tuple[str, ...]]:
+    lines = ATTENDEE_LINES.strip().splitlines()
+    rows = []
+    for first, second in zip(lines[::2], lines[1::2], strict=True):
+        honorific, given, family, country, language = (part.strip() for part in first.split("|"))
+        organisation, position = (part.strip() for part in second.split("|"))
+        rows.append((honorific, given, family, organisation, position, country, language))
+    return rows
+
+
+ATTENDEES = _attendee_rows()
+
+# The forum: the first five registered while it was still moderated (three await a decision,
+# two were turned down); then it opened, and three of those who came later cancelled.
+FORUM_PENDING = (18, 45, 47)
+FORUM_REJECTED = (21, 42)
+FORUM_CANCELLED = (3, 10, 33)
+FORUM_GROUPS = {5: [16]}  # a colleague registered with them (group registration)
+FORUM_CAPACITY = 150
+# The seminar, long past: full at 36 places, three never got off the waiting list, two
+# cancelled before it filled, and most came through the door.
+SEMINAR_CAPACITY = 36
+SEMINAR_CANCELLED = 2
+SEMINAR_NO_SHOWS = 5
+
+PRIVACY = {
+    "en": _paragraphs(
+        """The Ministry of Foreign Affairs of Thailand and the Delegation of the European Union to
+        Thailand use the details you give here only to organise the event: to admit you, to
+        send you practical information and to print your badge. Your name and organisation
+        appear in the list of participants only if you tick the box for it.""",
+        """Your personal data is anonymised {days} after the event ends. You may ask the
+        organisers to erase it sooner at any time.""",
+    ),
+    "th": _paragraphs(
+        """กระทรวงการต่างประเทศแห่งราชอาณาจักรไทยและคณะผู้แทนสหภาพยุโรปประจำประเทศไทยใช้ข้อมูลที่ท่านให้ไว้ที่นี่
+        เพื่อการจัดงานเท่านั้น ได้แก่ การรับท่านเข้าร่วมงาน การส่งข้อมูลที่จำเป็นถึงท่าน และการพิมพ์ป้ายชื่อของท่าน
+        ชื่อและหน่วยงานของท่านจะปรากฏในรายชื่อผู้เข้าร่วมเฉพาะเมื่อท่านเลือกช่องนั้นเท่านั้น""",
+        """ข้อมูลส่วนบุคคลของท่านจะถูกทำให้เป็นข้อมูลนิรนาม{days_th}หลังจากงานสิ้นสุดลง
+        และท่านสามารถขอให้ผู้จัดลบข้อมูลของท่านก่อนหน้านั้นได้ทุกเมื่อ""",
+    ),
+}
+
+DIETARY = [
+    ("No special requirements", "ไม่มีข้อกำหนดพิเศษ"),
+    ("Vegetarian", "มังสวิรัติ"),
+    ("Vegan", "วีแกน"),
+    ("Halal", "ฮาลาล"),
+    ("Other (we will contact you)", "อื่น ๆ (เจ้าหน้าที่จะติดต่อท่าน)"),
+]
+# Index into DIETARY of the n-th attendee's answer, in turn.
+DIETARY_PATTERN = [0, 0, 1, 0, 3, 0, 0, 2, 0, 0, 4, 0, 1]
+
+
+def _privacy(days: int | None) -> dict[str, str]:
+    if days is None:
+        return {
+            "en": PRIVACY["en"].split("\n\n")[0] + "\n",
+            "th": PRIVACY["th"].split("\n\n")[0] + "\n",
+        }
+    return {
+        "en": PRIVACY["en"].replace("{days}", f"{days} days"),
+        "th": PRIVACY["th"].replace("{days_th}", f" {days} วัน"),
+    }
+
+
+def _attendee(n: int, answers: dict | None = None) -> registration.AttendeeDetails:
+    honorific, given, family, organisation, position, country, language = ATTENDEES[n]
+    local = f"{given}.{family}".lower().replace(" ", "")
+    local = "".join(c for c in local if c.isascii() and (c.isalnum() or c == "."))
+    return registration.AttendeeDetails(
+        email=f"{local}@example.{('org', 'net', 'com')[n % 3]}",
+        honorific=honorific, given_name=given, family_name=family,
+        organisation=organisation, position=position, country=country,
+        answers=answers or {}, in_participant_list=n % 3 != 2, language=language,
+    )  # fmt: skip
+
+
+def _demo_addresses() -> list[str]:
+    return [_attendee(n).email for n in range(len(ATTENDEES))]
+
+
+def _forum_questions(db: Session, event: Event, actor: User) -> list[Question]:
+    panels = [
+        {"en": title_en.removeprefix("Panel: "), "th": title_th.removeprefix("การอภิปราย: ")}
+        for _day, _start, _end, _room, kind, title_en, title_th in _forum_rows()
+        if kind == ItemKind.PANEL
+    ]
+    asked = [
+        (
+            QuestionKind.SINGLE_CHOICE,
+            {"en": "Dietary needs", "th": "ข้อจำกัดด้านอาหาร"},
+            {"en": "For the lunches and the reception.",
+             "th": "สำหรับอาหารกลางวันและงานเลี้ยงรับรอง"},
+            [{"en": en, "th": th} for en, th in DIETARY],
+            True,
+        ),
+        (
+            QuestionKind.SINGLE_CHOICE,
+            {"en": "Which panel interests you most?",
+             "th": "ท่านสนใจการอภิปรายหัวข้อใดมากที่สุด"},
+            {"en": "It helps us choose the rooms.", "th": "ข้อมูลนี้ช่วยให้เราจัดห้องได้เหมาะสม"},
+            panels,
+            False,
+        ),
+        (
+            QuestionKind.CHECKBOX,
+            {"en": "I need a visa support letter", "th": "ข้าพเจ้าต้องการหนังสือรับรองเพื่อประกอบการขอวีซ่า"},
+            {"en": "The organisers will write to you about it.",
+             "th": "ผู้จัดงานจะติดต่อท่านเรื่องนี้"},
+            [],
+            False,
+        ),
+    ]  # fmt: skip
+    return [
+        questions.add_question(
+            db,
+            event,
+            actor=actor,
+            kind=kind,
+            labels=labels,
+            help=help_texts,
+            choices=choices,
+            is_required=required,
+        )
+        for kind, labels, help_texts, choices, required in asked
+    ]
+
+
+def _answers(asked: list[Question], n: int) -> dict:
+    dietary, panel, visa = asked
+    return {
+        str(dietary.id): dietary.choices[DIETARY_PATTERN[n % len(DIETARY_PATTERN)]]["id"],
+        str(panel.id): panel.choices[n % len(panel.choices)]["id"],
+        str(visa.id): n in (29, 35, 45),
+    }
+
+
+def _registered(db: Session, event: Event, people: list, *, when: datetime) -> list:
+    """Register these AttendeeDetails as the attendees would (through the rules, at `when`)."""
+    taken = registration.register_group(db, event, people, now=when).taken
+    for found in taken:
+        found.created_at = found.updated_at = when
+    return taken
+
+
+def _forum_registrations(db: Session, event: Event, actor: User, today: datetime) -> None:
+    if db.scalar(select(Question.id).where(Question.event_id == event.id).limit(1)):
+        return
+    settings = registration.settings_of(db, event)
+    opened = today.astimezone(UTC) - timedelta(days=21)
+    settings.is_enabled = True
+    settings.opens_at = opened
+    settings.closes_at = event.starts_at - timedelta(days=1)
+    settings.capacity = FORUM_CAPACITY
+    settings.has_waitlist = True
+    settings.group_max = 3
+    settings.privacy = _privacy(180)
+    settings.participant_list = ParticipantList.PUBLIC
+    settings.retention_days = 180
+    asked = _forum_questions(db, event, actor)
+    moderated = [*FORUM_PENDING, *FORUM_REJECTED]
+    colleagues = {n for group in FORUM_GROUPS.values() for n in group}
+    order = moderated + [
+        n for n in range(len(ATTENDEES)) if n not in moderated and n not in colleagues
+    ]
+    settings.mode = RegistrationMode.MODERATED
+    found: dict[int, Registration] = {}
+    for step, n in enumerate(order):
+        if step == len(moderated):
+            settings.mode = RegistrationMode.OPEN
+        group = [n, *FORUM_GROUPS.get(n, [])]
+        people_ = [_attendee(m, _answers(asked, m)) for m in group]
+        when = opened + timedelta(hours=2 + 9 * step)
+        found.update(zip(group, _registered(db, event, people_, when=when), strict=True))
+    for n in FORUM_REJECTED:
+        registration.decide(db, event, found[n], actor=actor, approve=False)
+    for n in FORUM_CANCELLED:
+        registration.cancel(db, event, found[n])
+    registration.recount(db, event)
+
+
+def _seminar_registrations(db: Session, event: Event, registrar: User, day: datetime) -> None:
+    if db.scalar(select(Registration.id).where(Registration.event_id == event.id).limit(1)):
+        return
+    settings = registration.settings_of(db, event)
+    opened = _local(day - timedelta(days=38), 9)
+    settings.is_enabled = True
+    settings.opens_at = opened
+    settings.closes_at = _local(day - timedelta(days=1), 17)
+    settings.capacity = SEMINAR_CAPACITY
+    settings.has_waitlist = True
+    settings.participant_list = ParticipantList.ATTENDEES
+    # Kept, so the demo can show how the day went; a real event keeps the default (180 days).
+    settings.retention_days = None
+    settings.privacy = _privacy(None)
+    # Largely the same community as the forum's, in another order. Written as history (the
+    # rules would mail each of them): two cancelled early, the first 36 of the others took
+    # the places, the last three stayed on the waiting list.
+    order = [(n * 7) % len(ATTENDEES) for n in range(SEMINAR_CAPACITY + SEMINAR_CANCELLED + 3)]
+    cancelled = set(order[3 : 3 + SEMINAR_CANCELLED])
+    places = [n for n in order if n not in cancelled][:SEMINAR_CAPACITY]
+    confirmed = []
+    for step, n in enumerate(order):
+        when = opened + timedelta(hours=3 + 20 * step)
+        status = (
+            RegistrationStatus.CANCELLED
+            if n in cancelled
+            else RegistrationStatus.CONFIRMED
+            if n in places
+            else RegistrationStatus.WAITLISTED
+        )
+        found = _past_registration(db, event, _attendee(n), status=status, when=when)
+        if status == RegistrationStatus.CONFIRMED:
+            confirmed.append(found)
+    db.flush()
+    for step, found in enumerate(confirmed[: len(confirmed) - SEMINAR_NO_SHOWS]):
+        arrived = _local(day, 8, 5) + timedelta(minutes=2 * step, seconds=17 * (step % 3))
+        db.add(
+            CheckIn(
+                event_id=event.id,
+                registration_id=found.id,
+                checked_in_at=arrived,
+                user_id=registrar.id,
+            )
+        )
+    registration.recount(db, event)
+
+
+def _past_registration(
+    db: Session, event: Event, details: registration.AttendeeDetails, *, status, when: datetime
+) -> Registration:
+    """A registration row as history, without the place rules and their mail."""
+    found = registration.new_registration(
+        db, event, details, email=details.email, status=status, now=when
+    )
+    found.created_at = found.updated_at = when
+    return found
+
+
+def _no_demo_mail(db: Session, events_: list[Event]) -> None:
+    """The confirmations the demo attendees would have had stay out of the outbox (nobody
+    reads example.org), as they would have been sent long ago."""
+    db.execute(
+        delete(MailMessage).where(
+            MailMessage.event_id.in_([event.id for event in events_]),
+            MailMessage.to_address.in_(_demo_addresses()),
+        )
+    )
+
+
 def _local(day: datetime, hour: int, minute: int = 0) -> datetime:
     zone = ZoneInfo(BANGKOK)
     return datetime.combine(day.date(), time(hour, minute), tzinfo=zone).astimezone(UTC)
@@ -515,6 +878,11 @@ def load(db: Session, *, today: datetime | None = None) -> list[tuple[str, str, 
     db.flush()
     _lineups(db, seminar, owner, SEMINAR_LINEUPS)
     _lineups(db, forum, owner, FORUM_LINEUPS)
+    db.flush()
+    registrar = next(user for user, role in team if role == Role.REGISTRAR)
+    _seminar_registrations(db, seminar, registrar, seminar_day)
+    _forum_registrations(db, forum, owner, today)
+    _no_demo_mail(db, [seminar, forum])
     db.flush()
     logins = [(admin.email, DEMO_PASSWORD, "site administrator")]
     logins += [(user.email, DEMO_PASSWORD, role.value) for user, role in team]

@@ -498,6 +498,13 @@ class Registration(SQLModel, table=True):
             postgresql_where=sa.text("status != 'cancelled'"),
         ),
         sa.Index("ix_registration_event_status", "event_id", "status", "id"),
+        sa.Index(
+            "ix_registration_not_anonymised",
+            "event_id",
+            "id",
+            sqlite_where=sa.text("anonymised_at IS NULL"),
+            postgresql_where=sa.text("anonymised_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

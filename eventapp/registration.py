@@ -22,16 +22,20 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from icalendar import Calendar
+from icalendar import Event as VEvent
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from eventapp import activity, events, mail, security, team
+from eventapp import __version__, activity, events, mail, security, team
 from eventapp.config import get_settings
+from eventapp.exports.frab import printable
 from eventapp.models import (
     Event,
+    EventStatus,
     Registration,
     RegistrationInvite,
     RegistrationMode,
@@ -42,6 +46,15 @@ from eventapp.models import (
 )
 
 NAME_MAX = 100
+# The built-in fields' longest values (their columns' lengths).
+FIELD_MAX = {
+    "honorific": 60,
+    "given_name": NAME_MAX,
+    "family_name": NAME_MAX,
+    "organisation": 300,
+    "position": 300,
+    "country": 100,
+}
 TAKES_A_PLACE = (RegistrationStatus.CONFIRMED,)
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING)
 
@@ -81,6 +94,16 @@ class GroupTooLarge(RegistrationError):
     """More people than the event lets one person register."""
 
 
+class TooLong(RegistrationError, ValueError):
+    """A built-in field is longer than its column (`field`, `limit`); the pages check this
+    first, with a message beside the field."""
+
+    def __init__(self, field: str, limit: int) -> None:
+        super().__init__(field)
+        self.field = field
+        self.limit = limit
+
+
 @dataclass
 class AttendeeDetails:
     """What the registration form sets (built-in fields; custom answers by question id)."""
@@ -98,6 +121,12 @@ class AttendeeDetails:
 
 
 # Settings and their lock -----------------------------------------------------------------------
+
+
+def find_settings(db: Session, event: Event) -> RegistrationSettings | None:
+    """The event's registration settings, or None when never set up (a read: pages that
+    only show them must not write)."""
+    return db.scalar(select(RegistrationSettings).where(RegistrationSettings.event_id == event.id))
 
 
 def settings_of(db: Session, event: Event) -> RegistrationSettings:
@@ -185,6 +214,49 @@ def by_ticket(db: Session, event: Event, code: str) -> Registration | None:
     return found if found is not None and found.event_id == event.id else None
 
 
+# Rate limits (public registration and "lost your link?") --------------------------------------
+
+ADDRESS_WINDOW = timedelta(minutes=10)
+EMAIL_WINDOW = timedelta(hours=1)
+
+
+class Throttled(RegistrationError):
+    """Too many attempts from this address or for this email; try again after
+    `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def count_attempt(db: Session, *, ip: str, email: str = "") -> None:
+    """Count one public attempt from `ip` (and for `email`, when given), in the database so the
+    limits hold across workers; Throttled past EVENTAPP_REGISTRATION_LIMIT_PER_IP (10 minutes)
+    or _PER_EMAIL (an hour), without counting it. The caller commits the count even when the
+    attempt then fails."""
+    settings = get_settings()
+    email_key = normalise_email(email)
+    if security.is_limited(
+        db,
+        "registration-address",
+        ip,
+        limit=settings.registration_limit_per_ip,
+        window=ADDRESS_WINDOW,
+    ):
+        raise Throttled(int(ADDRESS_WINDOW.total_seconds()))
+    if email_key and security.is_limited(
+        db,
+        "registration-email",
+        email_key,
+        limit=settings.registration_limit_per_email,
+        window=EMAIL_WINDOW,
+    ):
+        raise Throttled(int(EMAIL_WINDOW.total_seconds()))
+    security.record_hit(db, "registration-address", ip)
+    if email_key:
+        security.record_hit(db, "registration-email", email_key)
+
+
 # Registering -----------------------------------------------------------------------------------
 
 
@@ -244,6 +316,8 @@ def register_group(
     for email in emails:
         if not team.is_valid_email(email):
             raise InvalidEmail(email)
+    for person in people:
+        _cleaned_names(person)  # TooLong before anything is written
     if (
         actor is None
         and db.scalar(
@@ -261,10 +335,14 @@ def register_group(
     existing = active_by_email(db, event, emails[0])
     if existing is not None:
         raise AlreadyRegistered(existing)
-    if actor is None and settings.mode == RegistrationMode.INVITATION:
+    if settings.mode != RegistrationMode.INVITATION:
+        invite = None  # an invitation means nothing elsewhere (and may be another event's)
+    elif actor is None:
         invite = _usable_invite(db, event, invite)
         if invite is None:
             raise InvitationNeeded()
+    elif invite is not None and invite.event_id != event.id:
+        invite = None
     result = GroupResult(taken=[], already=[])
     seen: set[str] = set()
     lead: Registration | None = None
@@ -282,7 +360,7 @@ def register_group(
                 raise InvitationNeeded()
             invite.uses += 1
         status = _status_for_newcomer(settings, by_organiser=actor is not None)
-        registration = _new_registration(db, event, details, email=email, status=status, now=now)
+        registration = new_registration(db, event, details, email=email, status=status, now=now)
         registration.invite_id = invite.id if invite is not None else None
         registration.group_lead_id = lead.id if lead is not None else None
         if status == RegistrationStatus.CONFIRMED:
@@ -304,7 +382,7 @@ def register_group(
     return result
 
 
-def _new_registration(
+def new_registration(
     db: Session,
     event: Event,
     details: AttendeeDetails,
@@ -313,6 +391,8 @@ def _new_registration(
     status: RegistrationStatus,
     now: datetime,
 ) -> Registration:
+    """A row with its own link and ticket, without the place rules or mail: for `register_group`
+    (which holds the lock) and for history written as it stands (the demo's past seminar)."""
     registration = Registration(
         event_id=event.id,
         status=status,
@@ -333,18 +413,13 @@ def _new_registration(
 
 
 def _cleaned_names(details: AttendeeDetails) -> dict[str, str]:
-    """The built-in text fields on one line each (CR/LF and runs of spaces folded)."""
-    return {
-        name: " ".join(getattr(details, name).split())
-        for name in (
-            "honorific",
-            "given_name",
-            "family_name",
-            "organisation",
-            "position",
-            "country",
-        )
-    }
+    """The built-in text fields on one line each (CR/LF and runs of spaces folded); TooLong
+    past a column's length."""
+    cleaned = {name: " ".join(getattr(details, name).split()) for name in FIELD_MAX}
+    for name, value in cleaned.items():
+        if len(value) > FIELD_MAX[name]:
+            raise TooLong(name, FIELD_MAX[name])
+    return cleaned
 
 
 def update_details(
@@ -365,16 +440,18 @@ def update_details(
     email = normalise_email(details.email)
     if not team.is_valid_email(email):
         raise InvalidEmail(email)
+    cleaned = _cleaned_names(details)
     if email != registration.email:
         other = active_by_email(db, event, email)
         if other is not None and other.id != registration.id:
             raise AlreadyRegistered(other)
-    fields = ["email", *_cleaned_names(details), "answers", "in_participant_list"]
+    fields = ["email", *cleaned, "answers", "in_participant_list"]
     before = activity.snapshot(registration, fields)
-    for name, value in _cleaned_names(details).items():
+    before["answers"] = dict(registration.answers or {})  # a copy: the caller may edit it
+    for name, value in cleaned.items():
         setattr(registration, name, value)
     registration.email = email
-    registration.answers = details.answers
+    registration.answers = dict(details.answers)
     registration.in_participant_list = details.in_participant_list
     changes = activity.diff(before, activity.snapshot(registration, fields))
     if not changes:
@@ -382,7 +459,16 @@ def update_details(
     registration.version += 1
     registration.updated_at = utcnow()
     db.flush()
-    _queue(db, event, registration, change="updated")
+    _queue(db, event, registration, change="updated", by_organiser=actor is not None)
+    if before["email"] != email:  # the old address hears of it too: it may not be their doing
+        _queue(
+            db,
+            event,
+            registration,
+            change="updated",
+            to=before["email"],
+            by_organiser=actor is not None,
+        )
     activity.record(
         db,
         actor=actor,
@@ -639,21 +725,90 @@ def link_url(registration: Registration) -> str:
     return f"{get_settings().base_url}/registrations/{link_token(registration)}"
 
 
-def _queue(db: Session, event: Event, registration: Registration, *, change: str) -> None:
-    """The mail saying what just happened to the registration (`change`: its new status, or
-    "promoted" from the waiting list), with the personal link."""
+# Changes whose mail carries the event's calendar file (the place is theirs).
+WITH_CALENDAR = ("confirmed", "promoted")
+
+
+def _queue(
+    db: Session,
+    event: Event,
+    registration: Registration,
+    *,
+    change: str,
+    to: str | None = None,
+    by_organiser: bool = False,
+) -> None:
+    """The mail saying what just happened to the registration (`change`: its new status,
+    "promoted" from the waiting list, "updated", or "resent"), with the personal link; a
+    confirmed place comes with the event's .ics."""
+    confirmed = registration.status == RegistrationStatus.CONFIRMED
+    with_calendar = change in WITH_CALENDAR or (change == "resent" and confirmed)
     mail.queue(
         db,
-        to=registration.email,
+        to=to or registration.email,
         template="registration",
         context={
             "change": change,
             "event": event,
             "registration": registration,
+            "status": str(registration.status),
             "name": attendee_name(registration),
             "link": link_url(registration),
             "position": waitlist_position(db, registration),
+            "has_calendar": with_calendar,
+            "by_organiser": by_organiser,
         },
         language=registration.language,
         event_id=event.id,
+        attachments=[calendar_attachment(event)] if with_calendar else [],
     )
+
+
+def resend_link(db: Session, event: Event, registration: Registration) -> None:
+    """Mail the personal link again (someone registered twice, or lost it): the mail says
+    where the registration stands."""
+    _queue(db, event, registration, change="resent")
+    activity.record(
+        db,
+        actor=None,
+        action="registration.resend",
+        event_id=event.id,
+        obj=registration,
+        summary=str(registration.status),
+    )
+
+
+def calendar_attachment(event: Event) -> mail.Attachment:
+    slug = "".join(ch for ch in event.slug if ch.isalnum() or ch in "-_") or "event"
+    return mail.Attachment(f"{slug}.ics", "text/calendar", event_calendar(event))
+
+
+def event_calendar(event: Event) -> bytes:
+    """The whole event as one VEVENT (times in UTC, which every calendar converts), for the
+    attendee's calendar."""
+    base = get_settings().base_url
+    host = get_settings().base_host.split(":")[0] or "localhost"
+    calendar = Calendar()
+    calendar.add("prodid", f"-//eventapp//eventapp {__version__}//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    vevent = VEvent()
+    vevent.add("uid", f"event-{event.id}@{host}")
+    vevent.add("sequence", event.version)
+    vevent.add("dtstamp", utcnow())
+    vevent.add("dtstart", event.starts_at)
+    vevent.add("dtend", event.ends_at)
+    vevent.add("summary", " ".join(printable(event.title).split()))
+    location = ", ".join(
+        " ".join(printable(part).split())
+        for part in (event.venue_name, event.venue_address)
+        if part.strip()
+    )
+    if location:
+        vevent.add("location", location)
+    vevent.add("url", f"{base}/events/{event.slug}")
+    cancelled = event.status == EventStatus.CANCELLED
+    vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    calendar.add_component(vevent)
+    return calendar.to_ical()

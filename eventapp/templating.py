@@ -12,7 +12,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from eventapp import i18n, people, security
+from eventapp import i18n, people, questions, security
 from eventapp.config import get_settings, resource_dir
 from eventapp.markdown import render_markdown
 
@@ -86,6 +86,9 @@ def _make_environment() -> Environment:
         LANGUAGES=i18n.LANGUAGES,
         current_language=i18n.current_language,
         appearance_role_label=people.role_label,
+        country_options=questions.countries,
+        country_name=questions.country_name,
+        answer_text=questions.answer_text,
     )
     return env
 

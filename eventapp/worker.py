@@ -1,8 +1,8 @@
 """`eventapp worker`: sends queued mail and runs timed jobs, on any number of hosts at once.
 
 Each round: release mail claims left by a worker that was killed mid-send (over 30 minutes
-old), purge expired logins and old rate-limit counts and queue speakers' reminders (once a
-minute), then send what is due:
+old), purge expired logins and old rate-limit counts, anonymise registrations past their
+event's retention period and queue speakers' reminders (once a minute), then send what is due:
 claim a batch in a short transaction of its own and commit, send each message over one SMTP
 connection, and record each result at once in its own transaction. Claims are what keep two
 workers from sending the same message (see eventapp.mail).
@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
 
-from eventapp import auth, mail, people, security
+from eventapp import auth, mail, people, retention, security
 from eventapp.config import get_settings
 from eventapp.db import new_session, transaction
 from eventapp.models import Speaker, utcnow
@@ -37,7 +37,29 @@ def run_timed_jobs(engine: Engine | None = None) -> None:
         released = mail.release_stale(db)
     if released:
         log.warning("released %d mail message(s) left in 'sending' by a stopped worker", released)
+    try:
+        anonymised = anonymise_registrations(engine)
+    except Exception:
+        log.exception("could not anonymise registrations past their retention period")
+    else:
+        if anonymised:
+            log.info("anonymised %d registration(s) past their retention period", anonymised)
     send_speaker_reminders(engine)
+
+
+def anonymise_registrations(
+    engine: Engine | None = None, *, now: datetime | None = None, batch: int = 500
+) -> int:
+    """Anonymise every registration past its event's retention period, a batch per
+    transaction (a backlog never holds one long lock); returns how many."""
+    now = now or utcnow()
+    total = 0
+    while True:
+        with transaction(engine) as db:
+            done = retention.anonymise_due(db, now=now, batch=batch)
+        total += done
+        if done < batch:
+            return total
 
 
 # Speakers' reminders: listed in one read, then each queued in a short transaction of its own

@@ -187,7 +187,9 @@ def spawn_server(engine, database_url, tmp_path):
 
     processes: list[subprocess.Popen] = []
 
-    def spawn(*, workers: int = 1, env: dict[str, str] | None = None) -> str:
+    def spawn(*, workers: int = 1, env: dict[str, str] | None = None, preamble: str = "") -> str:
+        """`preamble`: Python run in the server process before the command line (with one
+        worker uvicorn serves from that same process), e.g. to switch a lock off for a control."""
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
@@ -204,8 +206,11 @@ def spawn_server(engine, database_url, tmp_path):
         process = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "eventapp",
+                *(
+                    ["-c", f"{preamble}\nfrom eventapp.cli import main\nmain()"]
+                    if preamble
+                    else ["-m", "eventapp"]
+                ),
                 "serve",
                 "--port",
                 str(port),

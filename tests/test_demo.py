@@ -7,8 +7,19 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from eventapp import agenda, demo, events
-from eventapp.models import Event, EventStatus, Membership, Role, User
+from eventapp import agenda, demo, events, questions, registration
+from eventapp.models import (
+    CheckIn,
+    Event,
+    EventStatus,
+    MailMessage,
+    Membership,
+    ParticipantList,
+    Registration,
+    RegistrationMode,
+    Role,
+    User,
+)
 
 
 def _counts(db) -> dict[str, int]:
@@ -18,16 +29,27 @@ def _counts(db) -> dict[str, int]:
     }
 
 
+def _statuses(db, slug: str) -> dict[str, int]:
+    return registration.counts(db, events.event_by_slug(db, slug))
+
+
 def test_the_demo_loads_twice_without_changing_anything(db):
     demo.load(db)
     db.commit()
     first = _counts(db)
+    forum, seminar = _statuses(db, demo.FORUM_SLUG), _statuses(db, demo.SEMINAR_SLUG)
 
-    demo.load(db)
+    logins = demo.load(db)
     db.commit()
 
     assert _counts(db) == first
     assert (first["event"], first["event_host"], first["user"]) == (2, 4, 5)
+    assert (_statuses(db, demo.FORUM_SLUG), _statuses(db, demo.SEMINAR_SLUG)) == (forum, seminar)
+    assert forum == {"confirmed": 40, "waitlisted": 0, "pending": 3, "rejected": 2, "cancelled": 3}
+    assert seminar == {
+        "confirmed": 36, "waitlisted": 3, "pending": 0, "rejected": 0, "cancelled": 2
+    }  # fmt: skip
+    assert ("registrar@mfa.example.org", demo.DEMO_PASSWORD, "registrar") in logins
 
 
 def test_the_seminar_is_the_one_of_8_august_2025_in_bangkok(db):
@@ -166,3 +188,72 @@ def test_the_forum_shares_the_teams_people_and_has_invitations_pending(db):
     assert all(
         e.speaker.invited_at is not None for e in entries if e.appearance.status == "invited"
     )
+
+
+def test_the_forum_is_open_with_places_left_questions_and_registrations_answering_them(db):
+    loaded_on = datetime(2030, 1, 15, 10, tzinfo=ZoneInfo("Asia/Bangkok"))
+    demo.load(db, today=loaded_on)
+    db.commit()
+    forum = events.event_by_slug(db, demo.FORUM_SLUG)
+
+    settings = registration.settings_of(db, forum)
+    asked = questions.for_event(db, forum)
+    rows = db.scalars(sa.select(Registration).where(Registration.event_id == forum.id)).all()
+
+    assert registration.is_open(settings, now=loaded_on.astimezone(UTC)) is True
+    assert registration.is_open(settings, now=forum.starts_at) is False  # closed the day before
+    assert (settings.capacity, registration.places_left(settings), settings.has_waitlist) == (
+        150,
+        110,
+        True,
+    )
+    assert (settings.mode, settings.group_max, settings.participant_list) == (
+        RegistrationMode.OPEN,
+        3,
+        ParticipantList.PUBLIC,
+    )
+    assert (settings.retention_days, sorted(settings.privacy)) == (180, ["en", "th"])
+    assert [(q.kind, q.labels["en"], q.labels["th"] != "") for q in asked] == [
+        ("single_choice", "Dietary needs", True),
+        ("single_choice", "Which panel interests you most?", True),
+        ("checkbox", "I need a visa support letter", True),
+    ]
+    dietary, panel, visa = asked
+    assert [c["labels"]["en"] for c in panel.choices] == [
+        "Cyber diplomacy in practice",
+        "Protecting citizens from online fraud",
+        "Regional cooperation against scam centres",
+        "Legal frameworks in the EU and ASEAN",
+        "Public–private partnerships",
+    ]
+    choice_ids = {q.id: {c["id"] for c in q.choices} for q in (dietary, panel)}
+    assert all(row.answers[str(q.id)] in choice_ids[q.id] for row in rows for q in (dietary, panel))
+    assert {type(row.answers[str(visa.id)]) for row in rows} == {bool}
+    assert 20 < sum(row.in_participant_list for row in rows) < len(rows)
+    assert {row.language for row in rows} == {"en", "th"}
+    assert [row.group_lead_id is not None for row in rows].count(True) == 1
+
+
+def test_the_seminar_was_full_most_came_and_no_demo_attendee_has_mail_waiting(db):
+    demo.load(db)
+    db.commit()
+    seminar = events.event_by_slug(db, demo.SEMINAR_SLUG)
+
+    settings = registration.settings_of(db, seminar)
+    rows = db.scalars(sa.select(Registration).where(Registration.event_id == seminar.id)).all()
+    addresses = db.scalars(sa.select(MailMessage.to_address)).all()
+    check_ins = dict(
+        db.execute(sa.select(CheckIn.event_id, sa.func.count()).group_by(CheckIn.event_id)).all()
+    )
+
+    assert (settings.confirmed, registration.places_left(settings)) == (36, 0)
+    assert registration.is_open(settings) is False
+    assert check_ins == {seminar.id: 31}  # and nobody yet at the upcoming forum
+    assert [registration.by_token(db, registration.link_token(row)).id for row in rows] == [
+        row.id for row in rows
+    ]
+    assert [
+        registration.by_ticket(db, seminar, registration.ticket_code(row)).id for row in rows
+    ] == [row.id for row in rows]
+    # Only the speakers' invitations: the attendees' confirmations went long ago.
+    assert sorted(address.split("@")[1] for address in addresses) == ["people.example.org"] * 4

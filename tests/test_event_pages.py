@@ -636,6 +636,8 @@ def test_overview_shows_the_event_in_its_timezone(client, db, owner):
         "Edit",
         "Agenda",
         "People",
+        "Registrations",
+        "Check-in",
         "Co-hosts",
         "Team",
         "Activity",

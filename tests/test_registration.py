@@ -296,3 +296,197 @@ def test_without_the_lock_the_race_oversells(db, engine, event, monkeypatch):
             break
 
     assert oversold
+
+
+# Groups, invitations, changes, erasure (eventapp/registration.py, issue 5) ---------------------
+
+
+def test_a_group_is_registered_together_each_with_their_own_link(db, event):
+    open_registration(db, event, capacity=2, group_max=3)
+
+    result = rules.register_group(db, event, [attendee(0), attendee(1), attendee(2)])
+    db.commit()
+
+    lead = result.taken[0]
+    assert [(r.email, str(r.status), r.group_lead_id) for r in result.taken] == [
+        ("attendee0@example.org", "confirmed", None),
+        ("attendee1@example.org", "confirmed", lead.id),
+        ("attendee2@example.org", "waitlisted", lead.id),
+    ]
+    assert len({rules.link_token(r) for r in result.taken}) == 3
+    assert [to for to, _subject in subjects(db)] == ["attendee0", "attendee1", "attendee2"]
+
+
+def test_a_group_is_all_or_nothing(db, event):
+    open_registration(db, event, capacity=1, has_waitlist=False, group_max=3)
+
+    with pytest.raises(rules.Full):
+        rules.register_group(db, event, [attendee(0), attendee(1)])
+    db.rollback()
+
+    assert statuses(db, event) == []
+    assert subjects(db) == []
+
+
+def test_a_group_larger_than_allowed_is_refused(db, event):
+    open_registration(db, event, group_max=2)
+
+    with pytest.raises(rules.GroupTooLarge):
+        rules.register_group(db, event, [attendee(0), attendee(1), attendee(2)])
+
+
+def test_colleagues_already_registered_are_reported_not_registered_again(db, event):
+    open_registration(db, event, group_max=3)
+    earlier = register(db, event, 1)
+
+    result = rules.register_group(db, event, [attendee(0), attendee(1), attendee(0)])
+    db.commit()
+
+    assert [r.email for r in result.taken] == ["attendee0@example.org"]
+    assert [r.id for r in result.already] == [earlier.id]
+
+
+def _invite(db, event, **fields):
+    from eventapp.models import RegistrationInvite
+
+    invite = RegistrationInvite(event_id=event.id, **fields)
+    if fields.get("link_nonce"):
+        invite.token_hash = rules.security.token_hash(rules.invite_token(invite))
+    db.add(invite)
+    db.commit()
+    return invite
+
+
+def test_an_invitation_is_found_by_its_code_or_its_link_and_only_for_its_event(db, event, owner):
+    shared = _invite(db, event, code="ASEAN25")
+    personal = _invite(db, event, link_nonce="p" * 43, max_uses=1)
+    elsewhere = make_event(db, owner=owner)
+
+    assert rules.find_invite(db, event, " asean25 ").id == shared.id
+    assert rules.find_invite(db, event, rules.invite_token(personal)).id == personal.id
+    assert rules.find_invite(db, elsewhere, "ASEAN25") is None
+    assert rules.find_invite(db, elsewhere, rules.invite_token(personal)) is None
+    assert rules.find_invite(db, event, "NOPE") is None
+
+
+def test_an_invitation_only_event_counts_each_use_and_refuses_past_the_limit(db, event):
+    open_registration(db, event, mode=RegistrationMode.INVITATION)
+    invite = _invite(db, event, code="TWICE", max_uses=2)
+
+    with pytest.raises(rules.InvitationNeeded):
+        rules.register(db, event, attendee(0))
+    db.rollback()
+    rules.register(db, event, attendee(0), invite=invite)
+    rules.register(db, event, attendee(1), invite=invite)
+    db.commit()
+    with pytest.raises(rules.InvitationNeeded):
+        rules.register(db, event, attendee(2), invite=invite)
+    db.rollback()
+
+    assert read(db, select(Registration.invite_id).limit(1)) == invite.id
+    assert len(statuses(db, event)) == 2
+
+
+def test_an_invitation_means_nothing_on_an_open_event(db, event, owner):
+    """Neither counted nor kept: it may be used up, revoked, or another event's."""
+    open_registration(db, event)
+    elsewhere = make_event(db, owner=owner)
+    used_up = _invite(db, elsewhere, code="GONE", max_uses=1, uses=1)
+
+    found = rules.register(db, event, attendee(0), invite=used_up)
+    db.commit()
+
+    assert (found.status, found.invite_id) == (RegistrationStatus.CONFIRMED, None)
+
+
+def test_changing_details_checks_the_version_and_the_address(db, event):
+    open_registration(db, event)
+    anna = register(db, event, "anna")
+    register(db, event, "bo")
+
+    with pytest.raises(rules.events.StaleEdit):
+        rules.update_details(db, event, anna, attendee("anna"), expected_version=7)
+    db.rollback()
+    with pytest.raises(rules.AlreadyRegistered):
+        rules.update_details(db, event, anna, attendee("bo"), expected_version=1)
+    db.rollback()
+    unchanged = rules.update_details(db, event, anna, attendee("anna"), expected_version=1).version
+    changed = rules.update_details(
+        db, event, anna, attendee("new", position="Counsellor\r\nBcc: x@y.z"), expected_version=1
+    )
+    db.commit()
+
+    assert (unchanged, changed.version, changed.position) == (1, 2, "Counsellor Bcc: x@y.z")
+    title = "EU–Southeast Asia Digital Diplomacy Forum"
+    assert subjects(db)[2:] == [
+        ("attendeenew", f"Your registration for {title} was changed"),
+        ("attendeeanna", f"Your registration for {title} was changed"),
+    ]
+
+
+def test_too_long_fields_are_refused_by_the_rules(db, event):
+    open_registration(db, event)
+    anna = register(db, event, "anna")
+
+    with pytest.raises(rules.TooLong):
+        rules.register(db, event, attendee(1, organisation="o" * 301))
+    db.rollback()
+    with pytest.raises(rules.TooLong):
+        rules.update_details(db, event, anna, attendee("anna", honorific="g" * 61),
+                             expected_version=1)  # fmt: skip
+
+
+def test_cancelling_for_erasure_mails_only_the_one_promoted(db, event):
+    open_registration(db, event, capacity=1)
+    first, second = register(db, event, 0), register(db, event, 1)
+
+    promoted = rules.cancel(db, event, first, notify=False)
+    db.commit()
+
+    assert [p.id for p in promoted] == [second.id]
+    assert subjects(db)[2:] == [
+        ("attendee1", "A place at EU–Southeast Asia Digital Diplomacy Forum is now yours")
+    ]
+
+
+def test_attempts_past_the_limits_are_throttled_and_not_counted(db, event, settings_env):
+    settings_env(registration_limit_per_ip="3", registration_limit_per_email="2")
+
+    outcomes = []
+    for email in ["a@example.org", "A@example.org ", "a@example.org", "b@example.org", "c@x.org"]:
+        try:
+            rules.count_attempt(db, ip="203.0.113.9", email=email)
+            outcomes.append("counted")
+        except rules.Throttled as exc:
+            outcomes.append(exc.retry_after)
+    db.commit()
+
+    assert outcomes == ["counted", "counted", 3600, "counted", 600]
+
+
+@pytest.mark.parametrize(
+    ("by_owner", "said"),
+    [
+        (True, "The organisers changed your registration details for {event}."),
+        (False, "Your registration details for {event} were changed through your personal link."),
+    ],
+)
+def test_the_update_mail_says_who_changed_the_registration(db, event, owner, by_owner, said):
+    from bs4 import BeautifulSoup
+
+    open_registration(db, event)
+    found = register(db, event, 1)
+
+    rules.update_details(
+        db,
+        event,
+        found,
+        attendee(1, organisation="Ministry of Digital Economy"),
+        expected_version=found.version,
+        actor=owner if by_owner else None,
+    )
+    db.commit()
+
+    last = read(db, select(MailMessage).order_by(MailMessage.id.desc()).limit(1))
+    status = BeautifulSoup(last.body_html, "html.parser").select_one("#registration-status")
+    assert status.get_text(" ", strip=True).split(". ")[0] + "." == said.format(event=event.title)

@@ -90,6 +90,13 @@ def upgrade() -> None:
     with op.batch_alter_table("registration", schema=None) as batch_op:
         batch_op.add_column(sa.Column("invite_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("anonymised_at", sa.DateTime(), nullable=True))
+        batch_op.create_index(
+            "ix_registration_not_anonymised",
+            ["event_id", "id"],
+            unique=False,
+            sqlite_where=sa.text("anonymised_at IS NULL"),
+            postgresql_where=sa.text("anonymised_at IS NULL"),
+        )
         batch_op.create_foreign_key(
             "fk_registration_invite_id",
             "registration_invite",
@@ -119,6 +126,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("registration", schema=None) as batch_op:
         batch_op.drop_constraint("fk_registration_invite_id", type_="foreignkey")
+        batch_op.drop_index("ix_registration_not_anonymised")
         batch_op.drop_column("anonymised_at")
         batch_op.drop_column("invite_id")
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
-from eventapp import events, i18n, security
+from eventapp import events, i18n, registration, security
 from eventapp.config import get_settings
 from eventapp.db import get_engine
 from eventapp.exports.jsonld import event_jsonld
@@ -55,10 +55,17 @@ def show_event(request: Request, slug: str, db: Db, user: OptionalUser):
         url=base + quote(request.app.url_path_for("show_event", slug=event.slug)),
         media_url=lambda key: base + request.app.url_path_for("media", key=key),
     )
+    settings = registration.find_settings(db, event)
     return render(
         request,
         "public/event.html",
-        {"event": event, "hosts": hosts, "jsonld": jsonld, "is_team": is_team},
+        {
+            "event": event,
+            "hosts": hosts,
+            "jsonld": jsonld,
+            "is_team": is_team,
+            "takes_registrations": settings is not None and settings.is_enabled,
+        },
     )
 
 
