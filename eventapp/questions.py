@@ -462,7 +462,6 @@ def add_question(
     )
     db.add(question)
     db.flush()
-    events.touch(event)
     activity.record(
         db,
         actor=actor,
@@ -529,7 +528,6 @@ def update_question(
         return {}
     question.version += 1
     db.flush()
-    events.touch(event)
     activity.record(
         db,
         actor=actor,
@@ -562,7 +560,6 @@ def move_question(
     for position, each in enumerate(ordered):
         each.position = position
     db.flush()
-    events.touch(event)
     activity.record(
         db,
         actor=actor,
@@ -593,4 +590,3 @@ def delete_question(db: Session, event: Event, question: Question, *, actor: Use
     for position, each in enumerate(for_event(db, event)):
         each.position = position
     db.flush()
-    events.touch(event)

@@ -28,6 +28,7 @@ from typing import Any
 from icalendar import Calendar
 from icalendar import Event as VEvent
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from eventapp import __version__, activity, events, mail, security, team
@@ -135,9 +136,15 @@ def settings_of(db: Session, event: Event) -> RegistrationSettings:
         select(RegistrationSettings).where(RegistrationSettings.event_id == event.id)
     )
     if settings is None:
-        settings = RegistrationSettings(event_id=event.id)
-        db.add(settings)
-        db.flush()
+        try:
+            with db.begin_nested():  # two first saves at once: one inserts, one finds it
+                settings = RegistrationSettings(event_id=event.id)
+                db.add(settings)
+                db.flush()
+        except IntegrityError:
+            settings = db.scalar(
+                select(RegistrationSettings).where(RegistrationSettings.event_id == event.id)
+            )
     return settings
 
 
@@ -343,6 +350,8 @@ def register_group(
             raise InvitationNeeded()
     elif invite is not None and invite.event_id != event.id:
         invite = None
+    if invite is not None and actor is None:
+        invite.uses += 1  # one use a submission: a lead and their colleagues are one use
     result = GroupResult(taken=[], already=[])
     seen: set[str] = set()
     lead: Registration | None = None
@@ -355,10 +364,6 @@ def register_group(
             if earlier is not None:
                 result.already.append(earlier)
                 continue
-        if invite is not None and actor is None:
-            if invite.max_uses is not None and invite.uses >= invite.max_uses:
-                raise InvitationNeeded()
-            invite.uses += 1
         status = _status_for_newcomer(settings, by_organiser=actor is not None)
         registration = new_registration(db, event, details, email=email, status=status, now=now)
         registration.invite_id = invite.id if invite is not None else None
@@ -378,7 +383,6 @@ def register_group(
             obj=registration,
             summary=str(status),
         )
-    events.touch(event)
     return result
 
 
@@ -434,6 +438,10 @@ def update_details(
     """Change the attendee's fields and answers (the attendee through their link, or an
     organiser: `actor`). Raises StaleEdit when it changed since the form was opened,
     InvalidEmail, or AlreadyRegistered when the new email has a registration of its own."""
+    if normalise_email(details.email) != registration.email:
+        # A new address is checked against new registrations under the place lock (taken
+        # first, as cancel and decide do, so two of them never wait on each other).
+        _locked(db, event)
     db.refresh(registration, with_for_update=True)
     if registration.version != expected_version:
         raise events.StaleEdit(registration)
@@ -477,7 +485,6 @@ def update_details(
         obj=registration,
         changes={name: ["…", "…"] for name in changes},  # which fields, never personal data
     )
-    events.touch(event)
     return registration
 
 
@@ -566,7 +573,8 @@ def cancel(
     (each mailed once, in this transaction). `notify=False`: no mail to the cancelled person
     (their data is being erased)."""
     settings = _locked(db, event)
-    db.refresh(registration)  # read again under the lock: it may have changed meanwhile
+    # read again and locked: a change of details or a check-in may be under way
+    db.refresh(registration, with_for_update=True)
     if registration.status == RegistrationStatus.CANCELLED:
         return []
     was = registration.status
@@ -586,7 +594,6 @@ def cancel(
         changes={"status": [str(was), "cancelled"]},
     )
     promoted = _promote(db, event, settings)
-    events.touch(event)
     db.flush()
     return promoted
 
@@ -608,7 +615,6 @@ def set_capacity(
         changes={"capacity": [before, capacity]},
     )
     promoted = _promote(db, event, settings)
-    events.touch(event)
     db.flush()
     return promoted
 
@@ -655,7 +661,7 @@ def decide(
     """Approve (a place, or the waiting list when full) or reject a pending registration;
     returns its new status (unchanged when it was no longer pending)."""
     settings = _locked(db, event)
-    db.refresh(registration)
+    db.refresh(registration, with_for_update=True)
     if registration.status != RegistrationStatus.PENDING:
         return registration.status
     if not approve:
@@ -682,7 +688,6 @@ def decide(
         obj=registration,
         changes={"status": ["pending", str(status)]},
     )
-    events.touch(event)
     db.flush()
     return status
 

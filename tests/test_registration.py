@@ -15,6 +15,7 @@ from eventapp.models import (
     Event,
     MailMessage,
     Registration,
+    RegistrationInvite,
     RegistrationMode,
     RegistrationSettings,
     RegistrationStatus,
@@ -490,3 +491,52 @@ def test_the_update_mail_says_who_changed_the_registration(db, event, owner, by_
     last = read(db, select(MailMessage).order_by(MailMessage.id.desc()).limit(1))
     status = BeautifulSoup(last.body_html, "html.parser").select_one("#registration-status")
     assert status.get_text(" ", strip=True).split(". ")[0] + "." == said.format(event=event.title)
+
+
+def test_a_personal_invitation_brings_the_whole_group_in_as_one_use(db, event):
+    open_registration(db, event, mode=RegistrationMode.INVITATION, group_max=3)
+    invite = _invite(db, event, link_nonce="g" * 43, max_uses=1)
+
+    result = rules.register_group(db, event, [attendee(0), attendee(1), attendee(2)], invite=invite)
+    db.commit()
+    with pytest.raises(rules.InvitationNeeded):
+        rules.register_group(db, event, [attendee(3)], invite=invite)
+    db.rollback()
+
+    assert [found.invite_id for found in result.taken] == [invite.id] * 3
+    assert read(db, select(RegistrationInvite.uses).where(RegistrationInvite.id == invite.id)) == 1
+
+
+def test_places_taken_and_freed_leave_the_events_cached_pages_alone(db, event, owner):
+    """The public pages are cached by the event's last change (public_cache); registrations
+    show on none of them, so a rush of registrations must not empty that cache."""
+    open_registration(db, event, capacity=1)
+    changed = read(db, select(Event.updated_at).where(Event.id == event.id))
+
+    first = register(db, event, 0)
+    register(db, event, 1)
+    rules.cancel(db, event, first)
+    db.commit()
+
+    assert read(db, select(Event.updated_at).where(Event.id == event.id)) == changed
+
+
+def test_two_first_visits_of_the_settings_make_one_row(db, engine, event):
+    barrier = threading.Barrier(2)
+    found: list[int] = []
+
+    def first_visit() -> None:
+        with new_session(engine, write=True) as session:
+            barrier.wait(timeout=30)
+            here = session.get(Event, event.id)
+            found.append(rules.settings_of(session, here).id)
+            session.commit()
+
+    threads = [threading.Thread(target=first_visit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(found) == 2
+    assert found[0] == found[1]
