@@ -150,14 +150,23 @@ class SecurityHeaders:
                 raw = list(message.get("headers", []))
                 headers = added  # the app's: they replace a response's own, but for one case
                 if any(name.lower() in _SECURITY_NAMES for name, _value in raw):
-                    if (b"referrer-policy", b"no-referrer") in raw:  # stricter than ours: kept
+                    own = [pair for pair in raw if pair in _STRICTER_REFERRER_POLICIES]
+                    if own:  # stricter than ours (pages carrying a secret link): kept
                         headers = [pair for pair in added if pair[0] != b"referrer-policy"]
-                        headers.append((b"referrer-policy", b"no-referrer"))
+                        headers.append(own[0])
                     raw = [pair for pair in raw if pair[0].lower() not in _SECURITY_NAMES]
                 message["headers"] = raw + headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# Kept when a response sets them: nothing leaves the site (pages whose address is a secret
+# link). same-origin still lets the browser send a real Origin with the page's own forms.
+_STRICTER_REFERRER_POLICIES = {
+    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
+}
 
 
 class BodyLimit:
@@ -272,6 +281,9 @@ async def lifespan(app: FastAPI):
 
 
 def create_app() -> FastAPI:
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, security.SecretLinkFilter) for f in access_log.filters):
+        access_log.addFilter(security.SecretLinkFilter())
     app = FastAPI(
         title="eventapp",
         lifespan=lifespan,
@@ -300,7 +312,9 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception(
+            "unhandled error on %s %s", request.method, security.without_secrets(request.url.path)
+        )
         # This answer leaves from the outermost middleware, past SecurityHeaders.
         response = _error_page(request, 500)
         response.headers.update(security_headers(is_https=get_settings().is_https))

@@ -7,6 +7,8 @@ the database opens no session, reset or invitation. Comparisons of secrets are c
 import hashlib
 import hmac
 import ipaddress
+import logging
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -166,3 +168,27 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if any(ch in target for ch in "\\\r\n\t\x00"):
         return default
     return target
+
+
+# Secret links in logs ----------------------------------------------------------------------------
+
+_SECRET_IN_PATH = re.compile(
+    r"(/(?:registrations|speaker|invitations|password-reset)/)[^/?#\s]+"
+    r"|([?&](?:invite|token)=)[^&#\s]+"
+)
+
+
+def without_secrets(path: str) -> str:
+    """`path` with the tokens of secret links replaced by "…" (for logs: whoever reads them
+    must not be able to open someone's registration or speaker page)."""
+    return _SECRET_IN_PATH.sub(lambda found: (found.group(1) or found.group(2)) + "…", path)
+
+
+class SecretLinkFilter(logging.Filter):
+    """For uvicorn's access log, whose records carry the path as their third argument."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], without_secrets(args[2]), *args[3:])
+        return True

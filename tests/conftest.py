@@ -218,7 +218,7 @@ def spawn_server(engine, database_url, tmp_path):
                 str(workers),
             ],
             env=environment,
-            stdout=subprocess.DEVNULL,
+            stdout=log_file,  # the access log too
             # A file, not a pipe: a server that logs much would block on a full pipe.
             stderr=log_file,
             start_new_session=True,

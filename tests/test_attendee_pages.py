@@ -96,12 +96,12 @@ def test_the_page_shows_the_status_details_answers_and_ticket(db, client, event)
     assert soup.select_one("#ticket-qr")["src"] == link(anna) + "/ticket.svg"
     assert text_of(response, "#ticket-code") == f"Ticket code: {rules.ticket_code(anna)}"
     assert soup.select_one("#ticket-download")["href"] == link(anna) + "/ticket.png"
-    assert soup.select_one("meta[name=referrer]")["content"] == "no-referrer"
+    assert soup.select_one("meta[name=referrer]")["content"] == "same-origin"
     assert (
         response.headers["cache-control"],
         response.headers["referrer-policy"],
         response.headers["x-robots-tag"],
-    ) == ("no-store", "no-referrer", "noindex, nofollow")
+    ) == ("no-store", "same-origin", "noindex, nofollow")
 
 
 def test_the_waiting_list_shows_the_place_in_line_and_no_ticket(db, client, event):
@@ -136,7 +136,7 @@ def test_an_unknown_link_answers_404_and_stays_private(db, client, event, token)
     response = client.get(f"/registrations/{token}")
 
     assert response.status_code == 404
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
     assert client.get(f"/registrations/{token}/ticket.png").status_code == 404
 
 
@@ -201,7 +201,7 @@ def test_the_qr_code_decodes_to_the_ticket_code(db, client, event):
     )
     assert (response.headers["cache-control"], response.headers["referrer-policy"]) == (
         "no-store",
-        "no-referrer",
+        "same-origin",
     )
 
 
@@ -230,7 +230,7 @@ def test_the_printable_ticket_has_the_name_code_and_event(db, client, event):
         soup.select_one("#ticket-qr")["src"],
     ) == ("Givenanna Family", "EU Delegation", rules.ticket_code(anna), link(anna) + "/ticket.svg")
     assert soup.select("script:not([src])") == []
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
 
 
 # Changing the details --------------------------------------------------------------------------
@@ -460,3 +460,17 @@ def test_a_resent_link_of_a_confirmed_place_carries_the_calendar_again(db, event
     last = read(db, select(MailMessage).order_by(MailMessage.id.desc()).limit(1))
     assert [a["filename"] for a in last.attachments] == ["digital-forum.ics"]
     assert "Your place is confirmed." in last.body_text.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("setting", "shown"), [("attendees", True), ("public", True), ("off", False)]
+)
+def test_a_confirmed_attendee_is_shown_the_way_to_the_participant_list(
+    db, client, event, setting, shown
+):
+    open_registration(db, event, participant_list=setting)
+    anna = make_registration(db, event, "anna")
+
+    found = page(client.get(link(anna))).select_one("#participants-link")
+
+    assert (found["href"] if found else None) == (link(anna) + "/participants" if shown else None)

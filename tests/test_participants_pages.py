@@ -20,7 +20,7 @@ from eventapp.models import (
 from tests.factories import make_event, make_user, open_registration, page, text_of
 from tests.test_checkin import person as registered
 
-PRIVATE = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
+PRIVATE = {"cache-control": "no-store", "referrer-policy": "same-origin"}
 
 
 @pytest.fixture
@@ -256,7 +256,7 @@ def test_an_unknown_or_altered_link_answers_404(client, event, crowd):
     short = client.get("/registrations/abc/participants")
 
     assert (altered.status_code, short.status_code) == (404, 404)
-    assert altered.headers["referrer-policy"] == "no-referrer"
+    assert altered.headers["referrer-policy"] == "same-origin"
 
 
 def test_a_draft_events_list_is_for_its_team_only(client, db, event, crowd):
@@ -316,3 +316,17 @@ def test_the_attendee_list_query_count_holds_from_1_to_50(client, db, event, cou
 
     assert len(rows(response)) == 50
     assert len(fifty) == len(one)
+
+
+@pytest.mark.parametrize(
+    ("setting", "linked"), [("public", True), ("attendees", False), ("off", False)]
+)
+def test_the_event_page_links_the_list_only_when_it_is_public(client, db, setting, linked):
+    event = make_event(db, owner=make_user(db))
+    open_registration(db, event, participant_list=setting)
+
+    link = page(client.get(f"/events/{event.slug}")).select_one("#participants-link")
+
+    assert (link["href"] if link else None) == (
+        f"/events/{event.slug}/participants" if linked else None
+    )

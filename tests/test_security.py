@@ -207,3 +207,49 @@ def test_a_csrf_token_is_tied_to_its_cookie_and_the_secret_key():
     assert security.csrf_is_valid("other key", "cookie-a", token) is False
     assert security.csrf_is_valid("key", "cookie-a", None) is False
     assert security.csrf_is_valid("key", None, token) is False
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        (
+            "/registrations/AbC-dEf_123456789012345678901234567890/ticket.png",
+            "/registrations/…/ticket.png",
+        ),
+        ("/speaker/tok3n-value-1234567890", "/speaker/…"),
+        ("/password-reset/xyz987", "/password-reset/…"),
+        ("/events/forum/register?invite=SECRET&x=1", "/events/forum/register?invite=…&x=1"),
+        ("/events/forum/agenda", "/events/forum/agenda"),
+    ],
+)
+def test_secret_links_never_reach_the_access_log(path, logged):
+    import logging
+
+    from eventapp.security import SecretLinkFilter
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", path, "1.1", 200),
+        None,
+    )
+
+    SecretLinkFilter().filter(record)
+
+    assert record.getMessage() == f'127.0.0.1:5000 - "GET {logged} HTTP/1.1" 200'
+
+
+def test_a_real_servers_access_log_holds_no_secret_link(spawn_server, tmp_path):
+    import httpx
+
+    server = spawn_server()
+    secret = "s3cret-" + "x" * 36
+
+    assert httpx.get(f"{server}/registrations/{secret}", timeout=10).status_code == 404
+
+    logs = "".join(path.read_text() for path in tmp_path.glob("server-*.log"))
+    assert "GET /registrations/… HTTP/1.1" in logs
+    assert secret not in logs

@@ -161,14 +161,14 @@ def test_the_page_is_never_cached_indexed_or_referred(client, invited):
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-robots-tag"] == "noindex, nofollow"
     assert soup.select_one("meta[name=robots]")["content"] == "noindex, nofollow"
-    assert soup.select_one("meta[name=referrer]")["content"] == "no-referrer"
+    assert soup.select_one("meta[name=referrer]")["content"] == "same-origin"
 
 
 def test_the_page_sends_no_referrer_header_and_others_keep_the_app_wide_one(client, invited):
     response = client.get(path(invited[2]))
     elsewhere = client.get("/")
 
-    assert response.headers.get_list("referrer-policy") == ["no-referrer"]
+    assert response.headers.get_list("referrer-policy") == ["same-origin"]
     assert elsewhere.headers.get_list("referrer-policy") == ["strict-origin-when-cross-origin"]
 
 

@@ -11,6 +11,7 @@ from eventapp import events, i18n, registration, security
 from eventapp.config import get_settings
 from eventapp.db import get_engine
 from eventapp.exports.jsonld import event_jsonld
+from eventapp.models import ParticipantList
 from eventapp.routes.access import Db, OptionalUser, role_in
 from eventapp.routes.account import set_language_cookie
 from eventapp.templating import render
@@ -65,6 +66,8 @@ def show_event(request: Request, slug: str, db: Db, user: OptionalUser):
             "jsonld": jsonld,
             "is_team": is_team,
             "takes_registrations": settings is not None and settings.is_enabled,
+            "lists_participants": settings is not None
+            and settings.participant_list == ParticipantList.PUBLIC,
         },
     )
 
