@@ -259,7 +259,7 @@ async def check_csrf(request: Request) -> None:
         if urlsplit(origin).netloc not in allowed:
             raise HTTPException(status_code=403)
     elif origin == "null" and request.headers.get("sec-fetch-site") != "same-origin":
-        # A page with Referrer-Policy: no-referrer (the speaker's own page) posts its forms
+        # A page with Referrer-Policy: no-referrer (the password-reset page) posts its forms
         # with Origin: null; the browser's Sec-Fetch-Site still vouches for the site.
         raise HTTPException(status_code=403)
     submitted = request.headers.get(security.CSRF_HEADER)

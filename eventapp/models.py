@@ -553,7 +553,10 @@ class MailMessage(SQLModel, table=True):
     """The outbox: written in the transaction that caused the mail, sent by `eventapp worker`."""
 
     __tablename__ = "mail_message"
-    __table_args__ = (sa.Index("ix_mail_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_mail_message_due", "status", "next_attempt_at"),
+        sa.Index("ix_mail_message_event", "event_id"),  # erasure looks through an event's mail
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: str = Field(max_length=200, unique=True)

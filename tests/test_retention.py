@@ -11,16 +11,19 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from eventapp import registration as rules
-from eventapp import retention, worker
+from eventapp import registration_invites, retention, worker
 from eventapp.models import (
     ActivityLog,
     CheckIn,
     MailMessage,
     MailStatus,
     Registration,
+    RegistrationInvite,
+    RegistrationMode,
     RegistrationStatus,
 )
 from tests.factories import (
+    attendee,
     make_event,
     make_registration,
     make_user,
@@ -232,6 +235,144 @@ def test_erasure_also_anonymises_an_earlier_cancelled_registration_of_the_same_a
     assert traces_in_database(db, HER_TRACES) == []
 
 
+# Her invitation, and the mail to an address she had before --------------------------------------
+
+NEW_ADDRESS = "W.Q@Example.net"
+
+
+def invite(db, event, owner, email: str, note: str = "") -> RegistrationInvite:
+    (made,) = registration_invites.invite_people(db, event, actor=owner, emails=[email], note=note)
+    db.commit()
+    return made
+
+
+def change_address(db, event, registration, email: str) -> None:
+    """update_details mails the new address and the old one, each with her personal link."""
+    rules.update_details(
+        db,
+        event,
+        registration,
+        rules.AttendeeDetails(**{**WILHELMINA, "email": email}),
+        expected_version=registration.version,
+    )
+    db.commit()
+
+
+def invited_wilhelmina_who_moved(db, event, owner) -> Registration:
+    """Invited personally (with a note naming her), registered with the link, her invitation
+    then revoked, and her address changed."""
+    open_registration(db, event, mode=RegistrationMode.INVITATION)
+    rules.count_attempt(db, ip="192.0.2.7", email=WILHELMINA["email"])  # the form's rate limit
+    personal = invite(db, event, owner, WILHELMINA["email"], note="Quackenbush, via the embassy")
+    wilhelmina = rules.register(db, event, rules.AttendeeDetails(**WILHELMINA), invite=personal)
+    db.commit()
+    registration_invites.revoke(db, event, personal, actor=owner)
+    db.commit()
+    change_address(db, event, wilhelmina, NEW_ADDRESS)
+    return wilhelmina
+
+
+def test_after_erasure_neither_her_invitation_nor_her_previous_address_remains(db, event, owner):
+    wilhelmina = invited_wilhelmina_who_moved(db, event, owner)
+    needles = [*HER_TRACES, NEW_ADDRESS]
+    columns_before = {hit.split(":")[0] for hit in traces_in_database(db, needles)}
+    assert {
+        "activity_log.summary",  # the invitation's log rows
+        "mail_message.to_address",
+        "rate_limit_hit.key",
+        "registration.email",
+        "registration_invite.email",
+        "registration_invite.note",
+    } <= columns_before
+
+    erase(db, event, wilhelmina, owner)
+
+    assert traces_in_database(db, needles) == []
+
+
+def test_her_invitation_loses_its_address_note_and_log_but_the_others_keep_theirs(db, event, owner):
+    wilhelmina = invited_wilhelmina_who_moved(db, event, owner)
+    unused_to_her_old_address = invite(db, event, owner, WILHELMINA["email"])
+    unused_to_her_new_address = invite(db, event, owner, NEW_ADDRESS, note="second try")
+    someone_elses = invite(db, event, owner, "attendee5@example.org", note="a colleague")
+    shared = registration_invites.create_code(db, event, actor=owner, code="ASEAN25", note="all")
+    db.commit()
+
+    erase(db, event, wilhelmina, owner)
+
+    invites = read_all(db, select(RegistrationInvite).order_by(RegistrationInvite.id))
+    assert [(i.id, i.code, i.email, i.note, i.uses, i.is_revoked) for i in invites] == [
+        (wilhelmina.invite_id, None, "", "", 1, True),
+        (unused_to_her_old_address.id, None, "", "", 0, True),
+        (unused_to_her_new_address.id, None, "", "", 0, True),
+        (someone_elses.id, None, "attendee5@example.org", "a colleague", 0, False),
+        (shared.id, "ASEAN25", "", "all", 0, False),
+    ]
+    log = read_all(
+        db,
+        select(ActivityLog)
+        .where(ActivityLog.object_type == "RegistrationInvite")
+        .order_by(ActivityLog.id),
+    )
+    assert [(e.object_id, e.action, e.summary, e.changes) for e in log] == [
+        (wilhelmina.invite_id, "registration_invite.person", "", {}),
+        (wilhelmina.invite_id, "registration_invite.revoke", "", {}),
+        (unused_to_her_old_address.id, "registration_invite.person", "", {}),
+        (unused_to_her_new_address.id, "registration_invite.person", "", {}),
+        (someone_elses.id, "registration_invite.person", "attendee5@example.org", {}),
+        (
+            shared.id,
+            "registration_invite.code",
+            "ASEAN25",
+            {"code": [None, "ASEAN25"], "max_uses": [None, None]},
+        ),
+    ]
+    assert mail_to(db, "attendee5@example.org") == [
+        "Invitation to register for EU–Southeast Asia Digital Diplomacy Forum"
+    ]
+
+
+def test_mail_to_the_address_she_had_before_is_scrubbed_too(db, event, owner):
+    open_registration(db, event)
+    wilhelmina = register_wilhelmina(db, event)
+    make_registration(db, event, 1)
+    db.execute(sa.update(MailMessage).values(status=MailStatus.SENT))
+    change_address(db, event, wilhelmina, NEW_ADDRESS)  # two mails, to the new and the old
+
+    erase(db, event, wilhelmina, owner)
+
+    messages = read_all(db, select(MailMessage).order_by(MailMessage.id))
+    placeholder = f"anonymised-{wilhelmina.id}"
+    assert [(m.to_address, str(m.status), m.last_error, m.subject) for m in messages] == [
+        ("", "sent", "", ""),  # her confirmation, to the old address
+        ("attendee1@example.org", "sent", "", messages[1].subject),
+        (placeholder, "failed", "erased", ""),
+        ("", "failed", "erased", ""),
+    ]
+    assert messages[1].subject == (
+        "Your place at EU–Southeast Asia Digital Diplomacy Forum is confirmed"
+    )
+    assert "Given1" in messages[1].body_text
+
+
+def test_erasing_a_groups_colleague_leaves_the_leads_invitation_alone(db, event, owner):
+    open_registration(db, event, mode=RegistrationMode.INVITATION, group_max=2)
+    leads = invite(db, event, owner, "attendee0@example.org")
+    group = rules.register_group(db, event, [attendee(0), attendee(1)], invite=leads)
+    db.commit()
+    colleague = group.taken[1]
+    assert colleague.invite_id == leads.id
+
+    erase(db, event, colleague, owner)
+
+    kept = read(db, select(RegistrationInvite).where(RegistrationInvite.id == leads.id))
+    assert (kept.email, kept.is_revoked) == ("attendee0@example.org", False)
+    assert mail_to(db, "attendee0@example.org") == [
+        "Invitation to register for EU–Southeast Asia Digital Diplomacy Forum",
+        "Your place at EU–Southeast Asia Digital Diplomacy Forum is confirmed",
+    ]
+
+
 def test_erasing_another_events_registration_is_refused(db, event, owner):
     other = make_event(db, owner=owner)
     open_registration(db, other)
@@ -346,3 +487,85 @@ def test_a_failing_retention_job_is_logged_and_the_other_jobs_still_run(
         "could not anonymise registrations past their retention period"
     ]
     assert reminders == [1]
+
+
+@pytest.mark.parametrize("like_at_most", [0, 20], ids=["links read once", "LIKE each link"])
+def test_the_retention_job_scrubs_invitations_and_mail_to_previous_addresses(
+    db, owner, monkeypatch, like_at_most
+):
+    monkeypatch.setattr(retention, "LIKE_AT_MOST", like_at_most)
+    event = make_event(db, owner=owner)
+    open_registration(db, event, mode=RegistrationMode.INVITATION, retention_days=5)
+    people = []
+    for n in range(3):
+        personal = invite(db, event, owner, f"attendee{n}@example.org", note=f"Zebra{n}")
+        people.append(rules.register(db, event, attendee(n), invite=personal))
+        db.commit()
+    for n, person in enumerate(people):
+        rules.update_details(
+            db,
+            event,
+            person,
+            rules.AttendeeDetails(
+                email=f"moved{n}@example.net", given_name=f"Given{n}", family_name="Family"
+            ),
+            expected_version=person.version,
+        )
+        db.commit()
+    kept = ended_event(db, owner, days_ago=10, retention_days=30)  # attendee0, not yet due
+    event.ends_at = NOW - timedelta(days=10)
+    db.commit()
+    assert traces_in_database(db, ["moved", "Zebra"]) == [
+        "mail_message.to_address: moved",
+        "registration.email: moved",
+        "registration_invite.note: Zebra",
+    ]
+
+    assert retention.anonymise_due(db, now=NOW, batch=2) == 2
+    db.commit()
+    assert retention.anonymise_due(db, now=NOW, batch=2) == 1
+    db.commit()
+
+    assert (
+        traces_in_database(db, ["moved", "Zebra", "Given1", "Given2", "attendee1", "attendee2"])
+        == []
+    )
+    # The other event's attendee0 keeps everything; this event's attendee0 nothing.
+    assert read_all(
+        db, select(MailMessage.event_id).where(MailMessage.to_address.contains("attendee0"))
+    ) == [kept.id]
+    assert read_all(
+        db, select(MailMessage.event_id).where(MailMessage.body_text.contains("Given0"))
+    ) == [kept.id]
+
+
+@pytest.mark.parametrize("like_at_most", [0, 20], ids=["links read once", "LIKE each link"])
+def test_a_link_is_looked_for_exactly_an_underscore_standing_for_itself(
+    db, event, monkeypatch, like_at_most
+):
+    monkeypatch.setattr(retention, "LIKE_AT_MOST", like_at_most)
+    token = "A" * 20 + "_" + "B" * 22
+    bodies = {
+        "theirs": f"Your link: http://testserver/registrations/{token}\n",
+        "looks alike": f"Your link: http://testserver/registrations/{token.replace('_', 'x')}\n",
+        "no link": "Hello",
+    }
+    for n, body in enumerate(bodies.values()):
+        db.add(
+            MailMessage(
+                message_id=f"<{n}@test>",
+                event_id=event.id,
+                to_address=f"person{n}@example.org",
+                subject="",
+                body_text=body,
+                body_html="",
+            )
+        )
+    db.commit()
+
+    assert retention._carrying(db, event.id, {token}) == [
+        (
+            read(db, select(MailMessage.id).where(MailMessage.message_id == "<0@test>")),
+            "person0@example.org",
+        )
+    ]

@@ -83,6 +83,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_check_in_event_id"), ["event_id"], unique=False)
 
     with op.batch_alter_table("mail_message", schema=None) as batch_op:
+        batch_op.create_index("ix_mail_message_event", ["event_id"], unique=False)
         batch_op.add_column(
             sa.Column("attachments", sa.JSON(), nullable=False, server_default="[]")
         )
@@ -131,6 +132,7 @@ def downgrade() -> None:
         batch_op.drop_column("invite_id")
 
     with op.batch_alter_table("mail_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_mail_message_event")
         batch_op.drop_column("attachments")
 
     with op.batch_alter_table("check_in", schema=None) as batch_op:
