@@ -205,7 +205,7 @@ def test_the_result_page_says_where_the_registration_stands(
     assert soup.select_one("#personal-link")["href"] == f"/registrations/{rules.link_token(anna)}"
     assert (result.headers["cache-control"], result.headers["referrer-policy"]) == (
         "no-store",
-        "no-referrer",
+        "same-origin",
     )
     assert read(db, select(ActivityLog.action).where(ActivityLog.object_id == anna.id)) == (
         "registration.create"

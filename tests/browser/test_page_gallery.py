@@ -4,10 +4,10 @@ script error, and a screenshot of each in screenshots/ for people to look at."""
 import pytest
 from sqlalchemy import select
 
-from eventapp import people, team
+from eventapp import people, registration, team
 from eventapp.demo import DEMO_PASSWORD, FORUM_SLUG, SEMINAR_SLUG
 from eventapp.demo import load as load_demo
-from eventapp.models import AgendaItem, Event, Role, Speaker, User
+from eventapp.models import AgendaItem, Event, Registration, Role, Speaker, User
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.factories import read
 
@@ -19,9 +19,13 @@ ANONYMOUS_PAGES = [
     f"/events/{SEMINAR_SLUG}/sessions/{{item}}",
     f"/events/{SEMINAR_SLUG}/speakers",
     f"/events/{SEMINAR_SLUG}/speakers/{{person}}",
+    f"/events/{FORUM_SLUG}/register",
+    f"/events/{FORUM_SLUG}/register/lost-link",
+    f"/events/{FORUM_SLUG}/participants",
     "/login",
     "/password-reset",
 ]
+SECRET_LINKS = ("/speaker/", "/invitations/", "/registrations/")
 ORGANISER_PAGES = [
     "/manage/",
     "/manage/events/new",
@@ -41,6 +45,13 @@ ORGANISER_PAGES = [
     "/manage/events/{id}/people/{person}/edit",
     "/manage/events/{id}/team",
     "/manage/events/{id}/activity",
+    "/manage/events/{forum}/registrations",
+    "/manage/events/{forum}/registrations/{registration}",
+    "/manage/events/{forum}/registrations/new",
+    "/manage/events/{forum}/registration/settings",
+    "/manage/events/{forum}/registration/questions",
+    "/manage/events/{forum}/registration/invitations",
+    "/manage/events/{id}/checkin",
     "/account",
     "/admin/",
     "/admin/outbox",
@@ -78,10 +89,23 @@ def demo(db):
     pending = db.scalar(
         select(Speaker).where(Speaker.event_id == forum.id, Speaker.token_hash.is_not(None))
     )
-    ids = {"item": item_id, "lineup_item": lineup_item, "person": person_id}
+    attendee = db.scalar(
+        select(Registration)
+        .where(Registration.event_id == forum.id, Registration.status == "confirmed")
+        .order_by(Registration.id)
+        .limit(1)
+    )
+    ids = {
+        "item": item_id,
+        "lineup_item": lineup_item,
+        "person": person_id,
+        "forum": forum.id,
+        "registration": attendee.id,
+    }
     speaker_token = people.link_token(pending)
+    attendee_token = registration.link_token(attendee)
     db.commit()  # ends the read: on SQLite an open write session would block the server
-    return event, ids, invitation_token, speaker_token
+    return event, ids, invitation_token, speaker_token, attendee_token
 
 
 def _shoot_all(page, base: str, paths: list[str], label: str) -> dict[str, int]:
@@ -93,8 +117,9 @@ def _shoot_all(page, base: str, paths: list[str], label: str) -> dict[str, int]:
         if width > page.viewport_size["width"]:
             overflow[path] = width
         name = path.strip("/").replace("/", "-") or "home"
-        if path.startswith(("/speaker/", "/invitations/")):  # not the secret in a file name
-            name = path.split("/")[1]
+        if path.startswith(SECRET_LINKS):  # not the secret in a file name
+            parts = path.strip("/").split("/")
+            name = "-".join([parts[0], *parts[2:]])
         screenshot(page, f"gallery-{label}-{name}")
     return overflow
 
@@ -102,13 +127,19 @@ def _shoot_all(page, base: str, paths: list[str], label: str) -> dict[str, int]:
 @pytest.mark.parametrize("locale", ["en-GB", "th-TH"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_every_page_fits_the_screen(demo, live_server, new_page, viewport, locale):
-    event, ids, invitation_token, speaker_token = demo
+    event, ids, invitation_token, speaker_token, attendee_token = demo
     label = f"{'phone' if viewport is PHONE else 'desktop'}-{locale[:2]}"
     visitor = new_page(viewport=viewport, locale=locale)
     organiser = new_page(viewport=viewport, locale=locale)
 
     anonymous = [path.format(**ids) for path in ANONYMOUS_PAGES]
-    links = [f"/invitations/{invitation_token}", f"/speaker/{speaker_token}"]
+    links = [
+        f"/invitations/{invitation_token}",
+        f"/speaker/{speaker_token}",
+        f"/registrations/{attendee_token}",
+        f"/registrations/{attendee_token}/ticket",
+        f"/registrations/{attendee_token}/cancel",
+    ]
     overflow = _shoot_all(visitor, live_server, [*anonymous, *links], label)
     organiser.goto(live_server + "/login")
     organiser.locator("#input-email").fill("admin@example.org")
