@@ -34,6 +34,7 @@ from sqlmodel import Session
 from eventapp import __version__, activity, events, mail, security, team
 from eventapp.config import get_settings
 from eventapp.exports.frab import printable
+from eventapp.i18n import gettext as _
 from eventapp.models import (
     Event,
     EventStatus,
@@ -156,6 +157,20 @@ def _locked(db: Session, event: Event) -> RegistrationSettings:
     else:
         db.refresh(settings)
     return settings
+
+
+def status_labels(*, for_attendee: bool = False) -> dict[str, str]:
+    """How each status reads to the organisers, or to the attendee themselves (who is "on the
+    waiting list" and "not accepted" rather than "rejected")."""
+    return {
+        RegistrationStatus.CONFIRMED: _("Confirmed"),
+        RegistrationStatus.WAITLISTED: _("On the waiting list")
+        if for_attendee
+        else _("Waiting list"),
+        RegistrationStatus.PENDING: _("Awaiting approval"),
+        RegistrationStatus.REJECTED: _("Not accepted") if for_attendee else _("Rejected"),
+        RegistrationStatus.CANCELLED: _("Cancelled"),
+    }
 
 
 def places_left(settings: RegistrationSettings) -> int | None:

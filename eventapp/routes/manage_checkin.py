@@ -32,7 +32,6 @@ from eventapp.forms import Submitted
 from eventapp.i18n import gettext as _
 from eventapp.models import CheckIn, Event, Registration, RegistrationStatus, Role, User, utcnow
 from eventapp.routes.access import CurrentUser, Db, RowId, event_for
-from eventapp.routes.manage_registrations import status_labels
 from eventapp.templating import (
     is_htmx_fragment_request,
     local_datetime,
@@ -95,12 +94,12 @@ def _outcome(
         outcome.when = _when(event, entry.checked_in_at)
         outcome.when_iso = entry.checked_in_at.isoformat()
         outcome.who = by
-    outcome.status = status_labels().get(found.status, str(found.status))
+    outcome.status = registration.status_labels().get(found.status, str(found.status))
     return outcome
 
 
 def _rows(event: Event, found: list[checkin.Found]) -> list[Row]:
-    labels = status_labels()
+    labels = registration.status_labels()
     return [
         Row(
             registration=each.registration,

@@ -75,16 +75,6 @@ OptionalId = Annotated[int, Query(ge=0, le=2_147_483_647)]
 _ANSWER = re.compile(r"^(\d{1,10}):([A-Za-z0-9_-]{1,40})$")
 
 
-def status_labels() -> dict[str, str]:
-    return {
-        RegistrationStatus.CONFIRMED: _("Confirmed"),
-        RegistrationStatus.WAITLISTED: _("Waiting list"),
-        RegistrationStatus.PENDING: _("Awaiting approval"),
-        RegistrationStatus.REJECTED: _("Rejected"),
-        RegistrationStatus.CANCELLED: _("Cancelled"),
-    }
-
-
 def done_message(done: str | None) -> str:
     messages = {
         "approved": _("Registration approved; the attendee is told by mail."),
@@ -309,7 +299,7 @@ def list_context(
         "list_url": path_for(request, "show_registrations", event_id=event.id),
         "back": urlencode(filters.params()),
         "counts": rules.counts(db, event),
-        "status_labels": status_labels(),
+        "status_labels": rules.status_labels(),
         "answer_options": answer_filters(questions, language),
         "rows": [_row(listed) for listed in rows],
         "pages": pages,
@@ -393,7 +383,7 @@ def _one_row(
         "event": event,
         "role": role,
         "can_act": role in EDITORS,
-        "status_labels": status_labels(),
+        "status_labels": rules.status_labels(),
         "list_url": path_for(request, "show_registrations", event_id=event.id),
         "back": urlencode(filters.params()),
         "row": {**_row(listed), "message": message, "problem": problem},
@@ -692,7 +682,7 @@ def _registration_page(
         "row": _row(listed),
         "can_act": role in EDITORS,
         "can_print": role in BADGE_PRINTERS,
-        "status_labels": status_labels(),
+        "status_labels": rules.status_labels(),
         "answers": [
             Shown(
                 q,

@@ -88,16 +88,6 @@ def field_labels() -> dict[str, str]:
     }
 
 
-def status_labels() -> dict[str, str]:
-    return {
-        RegistrationStatus.CONFIRMED: _("Confirmed"),
-        RegistrationStatus.WAITLISTED: _("On the waiting list"),
-        RegistrationStatus.PENDING: _("Awaiting approval"),
-        RegistrationStatus.REJECTED: _("Not accepted"),
-        RegistrationStatus.CANCELLED: _("Cancelled"),
-    }
-
-
 # The event and whether it takes registrations ------------------------------------------------
 
 
@@ -626,12 +616,12 @@ def _personal_page(
         "token": token,
         "name": registration.attendee_name(reg),
         "status": str(status),
-        "status_label": status_labels()[status],
+        "status_label": registration.status_labels(for_attendee=True)[status],
         "position": registration.waitlist_position(db, reg),
         "country": questions.country_name(reg.country, language) if reg.country else "",
         "answers_shown": _answers_shown(reg, event_questions, language),
         "group": _group_of(db, reg),
-        "status_labels": status_labels(),
+        "status_labels": registration.status_labels(for_attendee=True),
         "can_change": status in registration.ACTIVE,
         "ticket_code": registration.ticket_code(reg) if status == "confirmed" else "",
         "questions": event_questions,
@@ -674,7 +664,7 @@ def show_registered(request: Request, token: str, db: Db, already: int = 0) -> R
         "status": str(reg.status),
         "position": registration.waitlist_position(db, reg),
         "group": _group_of(db, reg),
-        "status_labels": status_labels(),
+        "status_labels": registration.status_labels(for_attendee=True),
         "already": max(min(already, 100), 0),
     }
     return render(request, "registration/registered.html", context, headers=PRIVATE_HEADERS)
