@@ -196,6 +196,9 @@ class LineupOrder(enum.StrEnum):
     ORGANISATION = "organisation"  # grouped by organisation, protocol order within
 
 
+NOTE_SECTIONS = ("summary", "key_points", "recommendations", "action_items", "quotes")
+
+
 class Event(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=100, unique=True)
@@ -213,6 +216,11 @@ class Event(SQLModel, table=True):
     lineup_order: LineupOrder = Field(default=LineupOrder.PROTOCOL, sa_type=sa.String(20))
     show_unconfirmed: bool = False  # "to be confirmed" people on the public line-up
     reminder_days: int = 7  # remind an invited speaker who has not answered; 0: never
+    # The parts of a rapporteur's note, in order (see NOTE_SECTIONS); the organiser chooses them.
+    note_sections: list[str] = Field(default_factory=lambda: list(NOTE_SECTIONS), sa_type=sa.JSON)
+    needs_cohost_approval: bool = False  # a reviewer of each co-host approves before publishing
+    report_foreword: str = _text(default="")  # Markdown, the outcome report's opening
+    report_conclusions: str = _text(default="")  # Markdown, its closing
     created_at: datetime = _when(default=True)
     updated_at: datetime = _when(default=True)
     version: int = 1
@@ -239,6 +247,10 @@ class Membership(SQLModel, table=True):
     event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     role: Role = Field(sa_type=sa.String(20))
+    # The co-host this member speaks for (approvals "one reviewer from each co-host").
+    organisation_id: int | None = Field(
+        default=None, foreign_key="organisation.id", ondelete="SET NULL"
+    )
     created_at: datetime = _when(default=True)
     version: int = 1
 
@@ -547,6 +559,86 @@ class CheckIn(SQLModel, table=True):
     registration_id: int = Field(foreign_key="registration.id", unique=True, ondelete="CASCADE")
     checked_in_at: datetime = _when(default=True)
     user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+
+
+class NoteStatus(enum.StrEnum):
+    """draft -> submitted -> changes_requested (back to the rapporteur) or approved -> published;
+    unpublishing returns a published note to approved."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+
+
+class RapporteurAssignment(SQLModel, table=True):
+    """A rapporteur writes the note of this agenda item (an item may have several)."""
+
+    __tablename__ = "rapporteur_assignment"
+    __table_args__ = (sa.UniqueConstraint("agenda_item_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    agenda_item_id: int = Field(foreign_key="agenda_item.id", ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = _when(default=True)
+
+
+class Note(SQLModel, table=True):
+    """The rapporteur's note of one agenda item. `sections` is the text being written (Markdown
+    per section); `published_*` is what the public reads, kept while a new draft is written and
+    replaced only when that draft is approved and published."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    agenda_item_id: int = Field(foreign_key="agenda_item.id", unique=True, ondelete="CASCADE")
+    status: NoteStatus = Field(default=NoteStatus.DRAFT, sa_type=sa.String(20))
+    sections: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    # [{"what": ..., "who": ..., "by": "2025-09-30"}]
+    action_items: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    review_comment: str = _text(default="")  # why changes were requested
+    published_sections: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    published_action_items: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    published_at: datetime | None = _when(nullable=True)
+    revision_count: int = 0
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = _when(default=True)
+    updated_at: datetime = _when(default=True)
+    version: int = 1
+
+
+class NoteRevision(SQLModel, table=True):
+    """Every save of a note (autosaves included), numbered from 1."""
+
+    __tablename__ = "note_revision"
+    __table_args__ = (sa.UniqueConstraint("note_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    note_id: int = Field(foreign_key="note.id", ondelete="CASCADE")
+    number: int
+    sections: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    action_items: list[dict[str, str]] = Field(default_factory=list, sa_type=sa.JSON)
+    is_autosave: bool = False
+    user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = _when(default=True)
+
+
+class NoteApproval(SQLModel, table=True):
+    """A reviewer approved this revision of the note, speaking for `organisation_id` (a
+    co-host) when the event needs one approval from each."""
+
+    __tablename__ = "note_approval"
+    __table_args__ = (sa.UniqueConstraint("note_id", "revision_number", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    note_id: int = Field(foreign_key="note.id", index=True, ondelete="CASCADE")
+    revision_number: int
+    user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    organisation_id: int | None = Field(
+        default=None, foreign_key="organisation.id", ondelete="SET NULL"
+    )
+    created_at: datetime = _when(default=True)
 
 
 class MailMessage(SQLModel, table=True):
