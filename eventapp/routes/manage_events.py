@@ -577,6 +577,16 @@ def action_labels() -> dict[str, str]:
         "registration_invite.revoke": _("Revoked an invitation"),
         "checkin.create": _("Checked someone in"),
         "checkin.undo": _("Undid a check-in"),
+        "note.assign": _("Assigned a rapporteur to an agenda item"),
+        "note.unassign": _("Removed a rapporteur from an agenda item"),
+        "note.save": _("Saved a session note"),
+        "note.autosave": _("A session note was saved while typing"),
+        "note.restore": _("Restored an earlier version of a session note"),
+        "note.submit": _("Submitted a session summary for approval"),
+        "note.request_changes": _("Asked for changes to a session summary"),
+        "note.approve": _("Approved a session summary"),
+        "note.publish": _("Published a session summary"),
+        "note.unpublish": _("Unpublished a session summary"),
     }
 
 
