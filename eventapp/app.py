@@ -28,6 +28,7 @@ from eventapp.routes import (
     manage_events,
     manage_hosts,
     manage_lineup,
+    manage_notes,
     manage_people,
     manage_registration_form,
     manage_registrations,
@@ -36,6 +37,7 @@ from eventapp.routes import (
     public_agenda,
     public_participants,
     public_speakers,
+    public_summaries,
     register,
     speaker_portal,
 )
@@ -324,6 +326,7 @@ def create_app() -> FastAPI:
     for module in (
         public,
         public_agenda,
+        public_summaries,
         public_speakers,
         public_participants,
         register,
@@ -338,6 +341,7 @@ def create_app() -> FastAPI:
         manage_registration_form,
         manage_registrations,
         manage_checkin,
+        manage_notes,
         admin,
         speaker_portal,
     ):

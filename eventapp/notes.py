@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from eventapp import activity, agenda, mail
+from eventapp import activity, agenda, events, mail
 from eventapp.config import get_settings
 from eventapp.events import StaleEdit
 from eventapp.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -615,6 +615,7 @@ def publish(db: Session, event: Event, note: Note, *, actor: User) -> Note:
     note.published_action_items = list(note.action_items)
     note.published_at = utcnow()
     _move(db, event, note, NoteStatus.PUBLISHED, actor=actor, action="note.publish")
+    events.touch(event)  # the session page shows the summary: its cached copy is stale now
     _mail(
         db, event, note, _rapporteurs(db, _item(db, note)), template="note_published", actor=actor
     )
@@ -635,6 +636,7 @@ def unpublish(db: Session, event: Event, note: Note, *, actor: User) -> Note:
     note.published_at = None
     status = NoteStatus.APPROVED if note.status == NoteStatus.PUBLISHED else note.status
     _move(db, event, note, status, actor=actor, action="note.unpublish")
+    events.touch(event)
     db.flush()
     return note
 

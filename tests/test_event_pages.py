@@ -638,6 +638,7 @@ def test_overview_shows_the_event_in_its_timezone(client, db, owner):
         "People",
         "Registrations",
         "Check-in",
+        "Notes",
         "Co-hosts",
         "Team",
         "Activity",

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from eventapp import notes
 from eventapp.events import StaleEdit
-from eventapp.models import ActivityLog, MailMessage, NoteApproval, NoteStatus, Role
-from tests.factories import add_host, add_member, make_event, make_item, make_user
+from eventapp.models import ActivityLog, Event, MailMessage, NoteApproval, NoteStatus, Role
+from tests.factories import add_host, add_member, make_event, make_item, make_user, read
 
 
 @pytest.fixture
@@ -644,3 +644,22 @@ def test_the_review_comment_is_escaped_in_the_html_mail(db, event, note, rapport
     message = db.scalars(select(MailMessage).order_by(MailMessage.id.desc())).first()
     comment = BeautifulSoup(message.body_html, "html.parser").find(id="review-comment")
     assert (comment.get_text(), comment.find("script")) == ("<script>x</script>", None)
+
+
+def test_publishing_and_unpublishing_mark_the_event_changed_for_the_page_cache(
+    db, event, note, rapporteur, organiser
+):
+    """Session pages are cached by the event's last change and show the published summary."""
+    submitted(db, event, note, rapporteur)
+    notes.approve(db, event, note, actor=organiser)
+    db.commit()
+    changes = [read(db, select(Event.updated_at).where(Event.id == event.id))]
+
+    notes.publish(db, event, note, actor=organiser)
+    db.commit()
+    changes.append(read(db, select(Event.updated_at).where(Event.id == event.id)))
+    notes.unpublish(db, event, note, actor=organiser)
+    db.commit()
+    changes.append(read(db, select(Event.updated_at).where(Event.id == event.id)))
+
+    assert changes == sorted(set(changes))  # three different times, each later

@@ -38,6 +38,7 @@ from sqlmodel import Session
 from eventapp import agenda, events, i18n
 from eventapp.agenda import Programme, ProgrammeItem, ProgrammeRoom
 from eventapp.config import get_settings
+from eventapp.exports import report as report_export
 from eventapp.i18n import _
 from eventapp.models import AgendaRelease, Event, User, utcnow
 from eventapp.public_lineup import OnStage, by_role, public_lineups, role_label
@@ -454,6 +455,7 @@ def show_session(
         ],
         "kind": agenda.kind_labels().get(item.kind, str(item.kind)),
         "lineup": lineup,
+        "summary": report_export.session_summary(db, event, item, language=language, lineup=lineup),
         "role_label": role_label,
         # "/events/{slug}/speakers/": one route lookup rather than one per person.
         "speakers_path": _event_path(request, event) + "/speakers/",
