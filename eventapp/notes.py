@@ -728,6 +728,14 @@ class Summary:
     published_at: Any
 
 
+def has_published(db: Session, event: Event) -> bool:
+    """Whether any summary of the event is public (one small query)."""
+    found = db.scalar(
+        select(Note.id).where(Note.event_id == event.id, Note.published_at.is_not(None)).limit(1)
+    )
+    return found is not None
+
+
 def published_summaries(db: Session, event: Event) -> list[Summary]:
     """Every published summary with its item, in agenda order (one query)."""
     rows = db.execute(

@@ -268,3 +268,21 @@ def test_session_summary_is_built_for_the_session_page(db, event, owner):
     assert [(s.label, s.text) for s in found.sections] == [("Summary", "Public words.")]
     assert found.action_items == [{"what": "Act", "who": "", "by": ""}]
     assert report_export.session_summary(db, event, programme.item(other.id), language="en") is None
+
+
+def test_the_event_page_links_summaries_and_report_once_one_is_published(client, db, event, owner):
+    item = make_item(db, event, "Panel", at="10:00")
+    release_agenda(db, event, owner)
+    before = page(client.get("/events/seminar"))
+    publish_note(db, event, item, owner, {"summary": "Agreed to meet again."})
+
+    after = page(client.get("/events/seminar"))
+
+    assert [before.select_one("#summaries-link"), before.select_one("#report-link")] == [None, None]
+    assert [
+        after.select_one("#summaries-link")["href"],
+        after.select_one("#report-link")["href"],
+    ] == [
+        "/events/seminar/summaries",
+        "/events/seminar/report",
+    ]

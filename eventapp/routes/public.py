@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
-from eventapp import events, i18n, registration, security
+from eventapp import events, i18n, notes, registration, security
 from eventapp.config import get_settings
 from eventapp.db import get_engine
 from eventapp.exports.jsonld import event_jsonld
@@ -66,6 +66,7 @@ def show_event(request: Request, slug: str, db: Db, user: OptionalUser):
             "jsonld": jsonld,
             "is_team": is_team,
             "takes_registrations": settings is not None and settings.is_enabled,
+            "has_summaries": notes.has_published(db, event),
             "lists_participants": settings is not None
             and settings.participant_list == ParticipantList.PUBLIC,
         },
