@@ -32,6 +32,7 @@ from eventapp.routes import (
     manage_people,
     manage_registration_form,
     manage_registrations,
+    manage_report,
     manage_team,
     public,
     public_agenda,
@@ -342,6 +343,7 @@ def create_app() -> FastAPI:
         manage_registrations,
         manage_checkin,
         manage_notes,
+        manage_report,
         admin,
         speaker_portal,
     ):

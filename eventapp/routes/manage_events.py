@@ -409,6 +409,11 @@ def field_labels() -> dict[str, str]:
         "show_unconfirmed": _("Show people not yet confirmed"),
         "reminder_days": _("Remind invited speakers after (days)"),
         "team": _("Team"),
+        "note_sections": _("Parts of a note"),
+        "needs_cohost_approval": _("Each co-host approves before publication"),
+        "report_foreword": _("Foreword"),
+        "report_conclusions": _("Conclusions"),
+        "organisation": _("Co-host"),
     }
 
 
@@ -587,6 +592,7 @@ def action_labels() -> dict[str, str]:
         "note.approve": _("Approved a session summary"),
         "note.publish": _("Published a session summary"),
         "note.unpublish": _("Unpublished a session summary"),
+        "team.change_cohost": _("Said which co-host a member approves for"),
     }
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
-from eventapp import auth, forms, i18n, security, team
+from eventapp import auth, forms, i18n, notes, report_settings, security, team
 from eventapp.i18n import gettext as _
 from eventapp.models import Event, Role, User
 from eventapp.routes.access import (
@@ -40,6 +40,7 @@ def _done_message(key: str) -> str:
         "revoke": _("The invitation was revoked; its link no longer works."),
         "role": _("The role was changed."),
         "remove": _("The member was removed from the team."),
+        "cohost": _("The co-host this member approves for was changed."),
     }
     return messages.get(key, "")
 
@@ -106,6 +107,8 @@ def _team_page(
         "invitations": team.open_invitations(db, event) if can_manage else [],
         "role_label": team.role_label,
         "role_options": _role_options(),
+        "cohosts": notes.cohosts_of(db, event),
+        "reviewer_roles": {str(r) for r in report_settings.REVIEWER_ROLES},
         "is_expired": team.is_expired,
         "errors": errors or {},
         "values": values or {"email": "", "role": str(Role.ORGANISER)},
@@ -222,6 +225,36 @@ def change_member_role(
         return _team_page(request, db, event, role, team_error=problem, status_code=422)
     db.commit()
     return _back_to_team(event, "role")
+
+
+@router.post(
+    "/manage/events/{event_id}/team/members/{membership_id}/cohost", name="change_member_cohost"
+)
+def change_member_cohost(
+    request: Request,
+    event_id: int,
+    membership_id: int,
+    db: Db,
+    user: CurrentUser,
+    cohost: FormText = "",
+):
+    event, role, membership = _team_member(db, user, event_id, membership_id)
+    organisation_id = int(cohost) if cohost.isdigit() else None
+    if cohost and organisation_id is None:
+        return _team_page(
+            request, db, event, role, team_error=_("Choose a co-host from the list."),
+            status_code=422,
+        )  # fmt: skip
+    try:
+        report_settings.set_cohost(db, event, membership, organisation_id, actor=user)
+    except LookupError:
+        db.rollback()
+        return _team_page(
+            request, db, event, role, team_error=_("Choose a co-host from the list."),
+            status_code=422,
+        )  # fmt: skip
+    db.commit()
+    return _back_to_team(event, "cohost")
 
 
 @router.post("/manage/events/{event_id}/team/members/{membership_id}/remove", name="remove_member")

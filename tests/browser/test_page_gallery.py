@@ -57,6 +57,7 @@ ORGANISER_PAGES = [
     "/manage/events/{id}/notes",
     "/manage/events/{id}/notes/{item}",
     "/manage/events/{id}/notes/{item}/revisions",
+    "/manage/events/{id}/report",
     "/account",
     "/admin/",
     "/admin/outbox",
