@@ -24,7 +24,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
-from eventapp import agenda, notes, public_lineup
+from eventapp import agenda, note_merge, notes, public_lineup
 from eventapp.events import StaleEdit
 from eventapp.forms import Submitted, form_values, int_or_none, see_other
 from eventapp.i18n import gettext as _
@@ -266,6 +266,7 @@ def _note_page(
     sections: dict[str, str] | None = None,
     rows: list[dict[str, str]] | None = None,
     version: int | None = None,
+    base: int | None = None,
     errors: dict[str, str] | None = None,
     problem: str = "",
     conflict: dict[str, Any] | None = None,
@@ -301,6 +302,8 @@ def _note_page(
         "sections": sections,
         "rows": rows,
         "version": version if version is not None else (note.version if note else 1),
+        "base": base if base is not None else (note.revision_count if note else 0),
+        "merge_outcomes": merge_outcomes(),
         "previews": _previews(event, sections),
         "errors": errors or {},
         "problem": problem,
@@ -332,6 +335,7 @@ def _autosave_answer(
     text: str,
     kind: str,
     version: int | None = None,
+    base: int | None = None,
     previews: list[dict[str, str]] | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -340,6 +344,7 @@ def _autosave_answer(
         "text": text,
         "kind": kind,
         "version": version,
+        "base": base,
         "previews": previews,
     }
     return render(request, "manage/_note_autosave.html", context, status_code=status_code)
@@ -375,9 +380,8 @@ def save_note(
         )  # fmt: skip
     except StaleEdit as stale:
         current = stale.current
-        theirs_sections = dict(current.sections)
-        theirs_items = [dict(entry) for entry in current.action_items]
-        their_version = current.version
+        theirs = (dict(current.sections), [dict(entry) for entry in current.action_items])
+        their_version, their_revision = current.version, current.revision_count
         db.rollback()
         if autosave:
             text = _(
@@ -385,11 +389,13 @@ def save_note(
                 "both versions."
             )
             return _autosave_answer(request, event, text=text, kind="warning", status_code=409)
-        conflict = _conflict(event, theirs_sections, theirs_items, sections, rows)
+        base = _base_text(db, event, item, int_or_none(form.get("base")))
+        conflict, merge = _conflict(event, base, theirs, sections, rows)
         found = notes.find_note(db, event, item)
         return _note_page(
-            request, db, event, role, user, item, found, sections=sections, rows=rows,
-            version=their_version, conflict=conflict, status_code=409,
+            request, db, event, role, user, item, found, sections=merge.sections,
+            rows=merge.action_items, version=their_version, base=their_revision,
+            conflict=conflict, status_code=409,
         )  # fmt: skip
     except notes.TooLong as error:
         db.rollback()
@@ -412,7 +418,7 @@ def save_note(
             request, db, event, role, user, item, found, **page, errors=_action_errors(error),
             status_code=422,
         )  # fmt: skip
-    new_version = note.version
+    new_version, new_base = note.version, note.revision_count
     db.commit()
     if autosave:
         now = datetime.now(ZoneInfo(event.timezone)).strftime("%H:%M")
@@ -422,6 +428,7 @@ def save_note(
             text=_("Saved at %(time)s", time=now),
             kind="success",
             version=new_version,
+            base=new_base,
             previews=_previews(event, sections),
         )
     return see_other(
@@ -429,20 +436,62 @@ def save_note(
     )
 
 
+def _base_text(
+    db: Db, event: Event, item: AgendaItem, number: int | None
+) -> tuple[dict[str, str], list[dict[str, str]]] | None:
+    """The revision the person's text started from (0: the empty note; None: unknown)."""
+    if number == 0:
+        return {}, []
+    note = notes.find_note(db, event, item)
+    old = notes.revision_of(db, note, number) if note is not None and number else None
+    return (dict(old.sections), list(old.action_items)) if old is not None else None
+
+
+def merge_outcomes() -> dict[str, str]:
+    return {
+        "theirs": _("their change is in the form"),
+        "yours": _("your change is in the form"),
+        "merged": _("both changes are in the form"),
+    }
+
+
 def _conflict(
     event: Event,
-    theirs_sections: dict[str, str],
-    theirs_items: list[dict[str, str]],
+    base: tuple[dict[str, str], list[dict[str, str]]] | None,
+    theirs: tuple[dict[str, str], list[dict[str, str]]],
     sections: dict[str, str],
     rows: list[dict[str, str]],
-) -> dict[str, Any]:
-    mine_items = [
-        {field: " ".join(row.get(field, "").split()) for field in notes.ACTION_FIELDS}
-        for row in _filled(rows)
-    ]
-    theirs = notes.plain_text(event, theirs_sections, theirs_items)
-    yours = notes.plain_text(event, {k: v.rstrip() for k, v in sections.items()}, mine_items)
-    return {"theirs": theirs, "yours": yours, "diff": notes.diff_lines(theirs, yours)}
+) -> tuple[dict[str, Any], note_merge.NoteMerge]:
+    """The conflict view (each part both changed, theirs beside yours; the parts merged; the
+    whole note compared) and the merge the form now holds."""
+    merge = note_merge.merge_note(
+        notes.text_sections(event), base, theirs, (sections, _filled(rows)),
+        with_action_items=notes.has_action_items(event),
+    )  # fmt: skip
+    mine_items = note_merge.normal_items(rows)
+    their_text = notes.plain_text(event, *theirs)
+    your_text = notes.plain_text(event, {k: v.rstrip() for k, v in sections.items()}, mine_items)
+    labels = notes.section_labels()
+    view = {
+        "theirs": their_text,
+        "yours": your_text,
+        "diff": notes.diff_lines(their_text, your_text),
+        "parts": [
+            {
+                "name": part.name,
+                "label": labels[part.name],
+                "theirs": part.theirs,
+                "yours": part.yours,
+                "diff": notes.diff_lines(part.theirs, part.yours),
+            }
+            for part in merge.conflicts
+        ],
+        "merged": [
+            {"name": part.name, "label": labels[part.name], "outcome": part.outcome}
+            for part in merge.merged
+        ],
+    }
+    return view, merge
 
 
 # Review and publication --------------------------------------------------------------------------
