@@ -1,5 +1,6 @@
 """The demo: the EU–Thailand seminar on combating online scams (8 August 2025) and an upcoming
-EU–Southeast Asia digital diplomacy forum, with a team to log in as.
+EU–Southeast Asia digital diplomacy forum, with a team to log in as (their rapporteurs' notes
+are in demo_notes.py).
 
 Built from the seminar article (shared seed). Real people appear only with what the article
 says of them; nobody is quoted. Loading twice changes nothing: every row is found by a natural
@@ -14,7 +15,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from eventapp import agenda, auth, people, questions, registration, uploads
+from eventapp import agenda, auth, demo_notes, people, questions, registration, uploads
 from eventapp.models import (
     AgendaItem,
     Appearance,
@@ -882,6 +883,7 @@ def load(db: Session, *, today: datetime | None = None) -> list[tuple[str, str, 
     registrar = next(user for user, role in team if role == Role.REGISTRAR)
     _seminar_registrations(db, seminar, registrar, seminar_day)
     _forum_registrations(db, forum, owner, today)
+    demo_notes.load(db, seminar, forum, team)
     _no_demo_mail(db, [seminar, forum])
     db.flush()
     logins = [(admin.email, DEMO_PASSWORD, "site administrator")]

@@ -7,19 +7,23 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from eventapp import agenda, demo, events, questions, registration
+from eventapp import agenda, demo, demo_notes, events, notes, questions, registration
 from eventapp.models import (
     CheckIn,
     Event,
     EventStatus,
     MailMessage,
     Membership,
+    Note,
+    NoteApproval,
+    NoteRevision,
     ParticipantList,
     Registration,
     RegistrationMode,
     Role,
     User,
 )
+from tests.factories import page
 
 
 def _counts(db) -> dict[str, int]:
@@ -257,3 +261,156 @@ def test_the_seminar_was_full_most_came_and_no_demo_attendee_has_mail_waiting(db
     ] == [row.id for row in rows]
     # Only the speakers' invitations: the attendees' confirmations went long ago.
     assert sorted(address.split("@")[1] for address in addresses) == ["people.example.org"] * 4
+
+
+# The seminar's substantive sessions, in agenda order: not registration, welcome, breaks, lunch
+# or the closing, of which the article says nothing.
+SEMINAR_SUMMARIES = [
+    "Opening remarks by the Vice Minister for Foreign Affairs",
+    "Remarks by the Ambassador of the European Union to Thailand",
+    "Keynote: Thailand's national and regional role in tackling online scams",
+    "Session 1: Online scams linked to other transnational crimes",
+    "Session 2: Strengthening legal and operational frameworks",
+    "Session 3: Building public–private partnerships",
+    "Enhancing Thailand–EU cooperation on policy and practice",
+]
+RAPPORTEUR = "rapporteur@eu-delegation.example.org"
+
+
+def _notes_of(db, slug: str) -> list[Note]:
+    event = events.event_by_slug(db, slug)
+    return db.scalars(sa.select(Note).where(Note.event_id == event.id).order_by(Note.id)).all()
+
+
+def test_the_seminar_has_a_published_summary_of_each_substantive_session(db):
+    demo.load(db)
+    db.commit()
+    seminar = events.event_by_slug(db, demo.SEMINAR_SLUG)
+    rapporteur = db.scalar(sa.select(User).where(User.email == RAPPORTEUR))
+
+    summaries = notes.published_summaries(db, seminar)
+    found = _notes_of(db, demo.SEMINAR_SLUG)
+    approved_by = db.execute(
+        sa.select(NoteApproval.note_id, NoteApproval.organisation_id).order_by(NoteApproval.id)
+    ).all()
+    cohosts = [host.id for host in notes.cohosts_of(db, seminar)]
+
+    assert [s.item.titles["en"] for s in summaries] == SEMINAR_SUMMARIES
+    assert [item.titles["en"] for item, _note in notes.status_of_mine(db, seminar, rapporteur)] == (
+        SEMINAR_SUMMARIES
+    )
+    assert {(note.status, note.published_sections == note.sections) for note in found} == {
+        ("published", True)
+    }
+    assert seminar.needs_cohost_approval is True
+    assert [(note_id, org) for note_id, org in approved_by if note_id in {n.id for n in found}] == [
+        (note.id, host) for note in found for host in cohosts
+    ]
+    assert {
+        tuple(sorted(name for name, text in s.sections.items() if text)) for s in summaries
+    } == {("key_points", "recommendations", "summary")}
+    assert {
+        tuple(bool(action[name]) for name in notes.ACTION_FIELDS)
+        for s in summaries
+        for action in s.action_items
+    } == {(True, True, True)}
+
+
+def test_nobody_is_quoted_in_the_seminar_notes(db):
+    demo.load(db)
+    db.commit()
+
+    found = _notes_of(db, demo.SEMINAR_SLUG)
+    revisions = db.scalars(
+        sa.select(NoteRevision).where(NoteRevision.note_id.in_([note.id for note in found]))
+    ).all()
+    texts = [
+        text
+        for sections in [n.sections for n in found] + [r.sections for r in revisions]
+        for text in sections.values()
+    ]
+
+    assert {(note.sections["quotes"], note.published_sections["quotes"]) for note in found} == {
+        ("", "")
+    }
+    assert [text for text in texts if any(mark in text for mark in '"“”«»„')] == []
+
+
+def test_the_seminar_report_has_the_foreword_every_summary_and_the_conclusions(client, db):
+    demo.load(db)
+    db.commit()
+
+    response = client.get(f"/events/{demo.SEMINAR_SLUG}/report")
+
+    soup = page(response)
+    assert response.status_code == 200
+    assert [p.get_text() for p in soup.select("#report-foreword .prose p")] == [
+        paragraph.replace("*", "") for paragraph in demo_notes.SEMINAR_FOREWORD.split("\n\n")
+    ]
+    assert [h.get_text(strip=True) for h in soup.select("#report-summaries .summary-title")] == (
+        SEMINAR_SUMMARIES
+    )
+    assert [h.get_text() for h in soup.select("#report-recommendations h3")] == SEMINAR_SUMMARIES
+    assert [
+        tr.select("td")[3].get_text() for tr in soup.select("#report-action-table tbody tr")
+    ] == (SEMINAR_SUMMARIES)
+    assert len(soup.select("#report-conclusions .prose li")) == 3
+
+
+def test_the_forum_has_a_note_at_each_step_of_review(db):
+    demo.load(db)
+    db.commit()
+    forum = events.event_by_slug(db, demo.FORUM_SLUG)
+    rapporteur = db.scalar(sa.select(User).where(User.email == RAPPORTEUR))
+
+    mine = {item.titles["en"]: note for item, note in notes.status_of_mine(db, forum, rapporteur)}
+    statuses = {title: note.status if note else None for title, note in mine.items()}
+    panel = mine["Panel: Cyber diplomacy in practice"]
+    submitted = mine["Panel: Protecting citizens from online fraud"]
+
+    assert statuses == {
+        "Opening remarks by the co-hosts": "published",
+        "Keynote: Digital diplomacy after the Bangkok seminar": None,
+        "Panel: Cyber diplomacy in practice": "draft",
+        "Workshop: Sharing threat intelligence between CERTs": "approved",
+        "Workshop: Capacity building for ASEAN member states": "changes_requested",
+        "Panel: Protecting citizens from online fraud": "submitted",
+        "Round table: Telecom providers and digital platforms": "draft",
+    }
+    assert {note.status for note in _notes_of(db, demo.FORUM_SLUG)} == {
+        "draft", "submitted", "changes_requested", "approved", "published"
+    }  # fmt: skip
+    assert (panel.revision_count, panel.published_at is not None) == (2, True)
+    assert panel.published_sections["summary"] != panel.sections["summary"]
+    assert mine["Workshop: Capacity building for ASEAN member states"].review_comment == (
+        "Please add the recommendations the workshop agreed on, and who follows up each."
+    )
+    assert [host.short_name for host in notes.missing_approvals(db, forum, submitted)] == [
+        "EU Delegation"
+    ]
+    assert [item.titles["en"] for item, _note in notes.review_queue(db, forum)] == [
+        "Workshop: Sharing threat intelligence between CERTs",
+        "Panel: Protecting citizens from online fraud",
+    ]
+
+
+def test_loading_again_adds_no_note_revision_or_approval_and_leaves_no_mail_about_notes(db):
+    tables = ("note", "note_revision", "note_approval", "rapporteur_assignment")
+    team = [email for email, _name, _role in demo.TEAM]
+    demo.load(db)
+    db.commit()
+    first = {name: _counts(db)[name] for name in tables}
+
+    demo.load(db)
+    db.commit()
+
+    assert {name: _counts(db)[name] for name in tables} == first
+    # Seminar: 7 notes, each approved by both co-hosts. Forum: 6 notes (one with a second
+    # revision), 7 approvals, and an assignment with no note yet.
+    assert first == {
+        "note": 13, "note_revision": 14, "note_approval": 21, "rapporteur_assignment": 14
+    }  # fmt: skip
+    assert (
+        db.scalars(sa.select(MailMessage.to_address).where(MailMessage.to_address.in_(team))).all()
+        == []
+    )
