@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -315,11 +315,14 @@ def save(
     action_items: list[dict[str, Any]],
     expected_version: int,
     autosave: bool = False,
+    base_revision: int | None = None,
 ) -> Note:
     """Save a new text as the next revision. StaleEdit (its `current` is the note as saved by
-    the other person) when someone saved since `expected_version`; TooLong over MAX_CHARS;
-    InvalidActionItem. A save that changes nothing makes no revision."""
-    _lock_for_edit(db, event, note, expected_version)
+    the other person) when someone saved since `expected_version`, unless every revision after
+    `base_revision` (the one the text was written from) is the actor's own: their autosave
+    racing their Save button, or review steps that left the text alone. TooLong over
+    MAX_CHARS; InvalidActionItem. A save that changes nothing makes no revision."""
+    _lock_for_edit(db, event, note, expected_version, actor=actor, base_revision=base_revision)
     return _write(
         db,
         event,
@@ -334,12 +337,36 @@ def save(
     )
 
 
-def _lock_for_edit(db: Session, event: Event, note: Note, expected_version: int) -> None:
+def _lock_for_edit(
+    db: Session,
+    event: Event,
+    note: Note,
+    expected_version: int,
+    *,
+    actor: User | None = None,
+    base_revision: int | None = None,
+) -> None:
     if note.event_id != event.id:
         raise LookupError("not this event's note")
     db.refresh(note, with_for_update=True)
-    if note.version != expected_version:
+    if note.version != expected_version and not _only_own_since(db, note, actor, base_revision):
         raise StaleEdit(note)
+
+
+def _only_own_since(db: Session, note: Note, actor: User | None, base: int | None) -> bool:
+    """Whether nobody but `actor` saved a revision after `base` (the note is locked)."""
+    if actor is None or base is None or not 0 <= base <= note.revision_count:
+        return False
+    others = db.scalar(
+        select(func.count())
+        .select_from(NoteRevision)
+        .where(
+            NoteRevision.note_id == note.id,
+            NoteRevision.number > base,
+            or_(NoteRevision.user_id != actor.id, NoteRevision.user_id.is_(None)),
+        )
+    )
+    return others == 0
 
 
 def _write(

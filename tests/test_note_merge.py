@@ -19,6 +19,7 @@ from tests.factories import (
     submit,
 )
 
+HTMX = {"HX-Request": "true"}
 SECTIONS = ["summary", "key_points", "recommendations", "quotes"]
 
 
@@ -236,8 +237,54 @@ def test_an_autosave_hands_the_form_its_new_base(client, db, event, item, rappor
     log_in(client, rapporteur)
     data = form_data(page(client.get(path_of(event, item))), "#note-form")
     data.update(autosave="1", section_summary="Typed on.")
-    response = submit(client, path_of(event, item), data, headers={"HX-Request": "true"})
+    response = submit(client, path_of(event, item), data, headers=HTMX)
     assert response.status_code == 200
     answer = fragment(response)
     assert answer.select_one("#note-base")["value"] == "2"
     assert answer.select_one("#note-base")["hx-swap-oob"] == "true"
+
+
+def test_ones_own_autosave_racing_the_save_button_is_no_conflict(
+    client, db, event, item, rapporteur
+):
+    log_in(client, rapporteur)
+    data = form_data(page(client.get(path_of(event, item))), "#note-form")
+    autosaved = dict(data, autosave="1", section_summary="Typed on.")
+    assert submit(client, path_of(event, item), autosaved, headers=HTMX).status_code == 200
+
+    response = submit(client, path_of(event, item), dict(data, section_summary="Typed on, done."))
+
+    assert response.status_code == 303
+    assert saved(db, item).sections["summary"] == "Typed on, done."
+    assert saved(db, item).revision_count == 3
+
+
+def test_a_review_step_since_the_form_was_opened_is_no_conflict(
+    client, db, event, item, rapporteur, owner
+):
+    log_in(client, rapporteur)
+    data = form_data(page(client.get(path_of(event, item))), "#note-form")
+    note = saved(db, item)
+    notes.submit(db, event, note, actor=owner)
+    notes.request_changes(db, event, note, actor=owner, comment="Name the three steps.")
+    db.commit()
+
+    response = submit(client, path_of(event, item), dict(data, section_summary="Three steps."))
+
+    assert response.status_code == 303
+    assert saved(db, item).sections["summary"] == "Three steps."
+
+
+def test_someone_elses_save_after_ones_own_is_still_a_conflict(
+    client, db, event, item, rapporteur, owner
+):
+    log_in(client, rapporteur)
+    data = form_data(page(client.get(path_of(event, item))), "#note-form")
+    autosaved = dict(data, autosave="1", section_summary="Typed on.")
+    assert submit(client, path_of(event, item), autosaved, headers=HTMX).status_code == 200
+    their_save(db, event, item, owner, summary="The owner's text.")
+
+    response = submit(client, path_of(event, item), dict(data, section_summary="Mine."))
+
+    assert response.status_code == 409
+    assert saved(db, item).sections["summary"] == "The owner's text."

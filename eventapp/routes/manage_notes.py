@@ -377,6 +377,7 @@ def save_note(
         notes.save(
             db, event, note, actor=user, sections=sections, action_items=rows,
             expected_version=version, autosave=autosave,
+            base_revision=int_or_none(form.get("base")),
         )  # fmt: skip
     except StaleEdit as stale:
         current = stale.current

@@ -8,6 +8,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -118,12 +119,12 @@ def _public_summaries(visitor, base: str, seminar: Seminar) -> tuple[str, str]:
 
 
 def _downloaded_report(visitor, base: str, seminar: Seminar) -> tuple[str, bytes]:
-    """The PDF the report page links to, fetched with the visitor's context (it is served
-    inline, so clicking the link would open Chromium's viewer rather than download)."""
+    """The file name and bytes of what the report page's Download PDF link downloads."""
     visitor.goto(f"{base}/events/{seminar.slug}/report")
-    link = visitor.get_by_role("link", name="Download PDF").get_attribute("href")
-    response = visitor.request.get(base + link)
-    return response.headers["content-type"], response.body()
+    with visitor.expect_download() as started:
+        visitor.get_by_role("link", name="Download PDF").click()
+    download = started.value
+    return download.suggested_filename, Path(download.path()).read_bytes()
 
 
 def _pdf_words(body: bytes) -> str:
@@ -177,7 +178,7 @@ def test_a_rapporteur_writes_revises_and_publishes_a_summary_that_a_visitor_read
     )
 
     # She sees the comment, revises and saves with the button, then submits again. Her clock
-    # stands still, so the autosave never races the Save button.
+    # stands still, so no autosave comes between and the revisions are known.
     rapporteur.clock.install()
     _open_note(rapporteur, live_server, seminar, "my-notes")
     comment_shown = rapporteur.locator("#review-comment .review-comment").inner_text()
@@ -196,10 +197,10 @@ def test_a_rapporteur_writes_revises_and_publishes_a_summary_that_a_visitor_read
     visitor = new_page()
     on_summaries, on_session = _public_summaries(visitor, live_server, seminar)
     screenshot(visitor, "summary-public-session")
-    content_type, report = _downloaded_report(visitor, live_server, seminar)
+    file_name, report = _downloaded_report(visitor, live_server, seminar)
 
     assert on_summaries == on_session == REVISED_TEXT
-    assert content_type == "application/pdf"
+    assert file_name == f"{seminar.slug}-report.pdf"
     assert report.startswith(b"%PDF")
     words = _pdf_words(report)
     assert TITLE in words
