@@ -20,6 +20,7 @@ from eventapp.forms import Submitted, int_or_none, see_other
 from eventapp.i18n import gettext as _
 from eventapp.markdown import render_markdown
 from eventapp.models import NOTE_SECTIONS, Event, Role
+from eventapp.routes import manage_events
 from eventapp.routes.access import EDITORS, CurrentUser, Db, RowId, event_for
 from eventapp.routes.manage_agenda.item_form import incomplete_message
 from eventapp.templating import path_for, render
@@ -30,12 +31,8 @@ TEXTS = ("report_foreword", "report_conclusions")
 
 
 def field_labels() -> dict[str, str]:
-    return {
-        "note_sections": _("Parts of a note"),
-        "needs_cohost_approval": _("Each co-host approves before publication"),
-        "report_foreword": _("Foreword"),
-        "report_conclusions": _("Conclusions"),
-    }
+    labels = manage_events.field_labels()
+    return {name: labels[name] for name in report_settings.FIELDS}
 
 
 def _values(settings: report_settings.ReportSettings) -> dict[str, Any]:
