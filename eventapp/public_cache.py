@@ -39,7 +39,7 @@ MAX_ENTRIES = 1024
 CACHEABLE = re.compile(
     r"^/events/(?P<slug>[^/]+)/(?:agenda|agenda\.ics|agenda\.csv|schedule\.xml|schedule\.json"
     r"|agenda\.pdf|agenda/changes|agenda/changes\.atom|sessions/\d{1,9}|sessions/\d{1,9}\.ics"
-    r"|speakers|speakers/\d{1,9}|speakers/\d{1,9}\.ics)$"
+    r"|speakers|speakers/\d{1,9}|speakers/\d{1,9}\.ics|summaries|report|report\.md|report\.pdf)$"
 )
 CLOCKED = "/agenda"  # the one page with a "now" marker; the rest change only with the data
 # Query strings that change a page; any other query string goes the normal way, uncached.

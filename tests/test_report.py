@@ -6,7 +6,14 @@ import pytest
 from markdown_it import MarkdownIt
 
 from eventapp.exports import report as report_export
-from eventapp.models import EventStatus
+from eventapp.models import (
+    Appearance,
+    AppearanceRole,
+    AppearanceStatus,
+    EventStatus,
+    Person,
+    Speaker,
+)
 from eventapp.routes import public_summaries
 from tests.factories import (
     add_host,
@@ -209,3 +216,32 @@ def test_defuse_markdown_keeps_ordinary_text():
         "a &lt; b &amp; c, see [site](https://example.org) and > quote"
     )
     assert report_export.defuse_markdown("[x](JavaScript:alert(1))") == "[x](JavaScript :alert(1))"
+
+
+@pytest.mark.parametrize("path", ["report", "report.md", "report.pdf"])
+def test_query_count_does_not_grow_with_summaries(client, db, event, owner, count_queries, path):
+    items = [make_item(db, event, f"Item {n}", at=f"{8 + n:02d}:00") for n in range(10)]
+    person = Person(team_id=event.team_id, given_name="Ada", family_name="Lovelace")
+    db.add(person)
+    db.flush()
+    db.add(Speaker(event_id=event.id, person_id=person.id))
+    for item in items:
+        db.add(
+            Appearance(
+                event_id=event.id, item_id=item.id, person_id=person.id,
+                role=AppearanceRole.SPEAKER, status=AppearanceStatus.CONFIRMED,
+            )
+        )  # fmt: skip
+    db.commit()
+    release_agenda(db, event, owner)
+    publish_note(db, event, items[0], owner, {"summary": "One."}, [{"what": "Act"}])
+    with count_queries() as one:
+        assert client.get(f"/events/seminar/{path}").status_code == 200
+    for item in items[1:]:
+        publish_note(db, event, item, owner, {"summary": "More."}, [{"what": "Act"}])
+
+    with count_queries() as ten:
+        response = client.get(f"/events/seminar/{path}")
+
+    assert response.status_code == 200
+    assert len(ten) == len(one)

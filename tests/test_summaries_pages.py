@@ -223,11 +223,28 @@ def test_bad_input_is_harmless_on_the_summaries_page(client, db, event, owner):
     )
 
 
-def test_the_page_is_not_in_the_public_cache():
-    from eventapp.public_cache import CACHEABLE
+@pytest.mark.parametrize("path", ["summaries", "report", "report.md", "report.pdf"])
+def test_the_public_cache_keeps_them_until_what_is_published_changes(
+    app, client, db, event, owner, path
+):
+    item = make_item(db, event, "Panel", at="10:00")
+    release_agenda(db, event, owner)
+    note = publish_note(db, event, item, owner, {"summary": "Published words."})
+    first = client.get(f"/events/seminar/{path}")
+    draft_text(db, event, note, owner, "Draft words")
+    second = client.get(f"/events/seminar/{path}")
+    hits = app.state.page_cache.hits
 
-    for path in ("summaries", "report", "report.md", "report.pdf"):
-        assert CACHEABLE.match(f"/events/seminar/{path}") is None
+    notes.unpublish(db, event, note, actor=owner)
+    db.commit()
+    third = client.get(f"/events/seminar/{path}")
+
+    assert [first.status_code, second.status_code, third.status_code] == [200, 200, 200]
+    assert second.content == first.content
+    assert (hits, app.state.page_cache.hits) == (1, 1)
+    assert third.content != first.content
+    if path != "report.pdf":
+        assert ("Published words." in first.text, "Published words." in third.text) == (True, False)
 
 
 def test_query_count_does_not_grow_with_summaries(client, db, event, owner, count_queries):
