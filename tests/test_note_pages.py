@@ -454,3 +454,33 @@ def test_the_notes_list_query_count_holds_from_1_to_20_items(
     assert len(soup.select("#note-items tbody tr")) == 20
     assert len(soup.select("#review-queue li")) == 20
     assert len(twenty) == len(one)
+
+
+def test_the_list_offers_only_unassigned_rapporteurs_and_marks_an_earlier_public_text(
+    client, db, event, assigned, rapporteur, owner
+):
+    other = make_user(db, "second@example.org", name="Second rapporteur")
+    add_member(db, event, other, Role.RAPPORTEUR)
+    note = notes.note_for(db, event, assigned)
+    notes.save(
+        db, event, note, actor=owner, sections={"summary": "Published."}, action_items=[],
+        expected_version=note.version,
+    )  # fmt: skip
+    notes.submit(db, event, note, actor=owner)
+    notes.approve(db, event, note, actor=owner)
+    notes.publish(db, event, note, actor=owner)
+    notes.save(
+        db, event, note, actor=owner, sections={"summary": "Newer draft."}, action_items=[],
+        expected_version=note.version,
+    )  # fmt: skip
+    db.commit()
+    log_in(client, owner)
+
+    row = page(client.get(f"/manage/events/{event.id}/notes")).select_one(f"#item-{assigned.id}")
+
+    offered = [option.get_text() for option in row.select("select[name=user_id] option")]
+    assert offered == ["Second rapporteur"]
+    badges = [
+        badge.get("data-status") or badge.get("data-public") for badge in row.select(".badge")
+    ]
+    assert badges == ["draft", "earlier"]
