@@ -288,3 +288,19 @@ def test_someone_elses_save_after_ones_own_is_still_a_conflict(
 
     assert response.status_code == 409
     assert saved(db, item).sections["summary"] == "The owner's text."
+
+
+@pytest.mark.parametrize("base", ["-1", "99", str(2**70), "x"])
+def test_a_base_that_is_no_revision_still_gets_the_conflict_view(
+    client, db, event, item, rapporteur, owner, base
+):
+    log_in(client, rapporteur)
+    data = dict(form_data(page(client.get(path_of(event, item))), "#note-form"), base=base)
+    their_save(db, event, item, owner, key_points="- theirs")
+
+    response = submit(client, path_of(event, item), data)
+
+    assert response.status_code == 409
+    assert [div["id"] for div in page(response).select(".conflict-field")] == [
+        "conflict-part-key_points"
+    ]

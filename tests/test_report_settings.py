@@ -308,7 +308,8 @@ def test_owners_say_which_cohost_a_member_approves_for(db, client, event, owner,
     shown = page(client.get(settings_path(event)))
     cells = [td.get_text(strip=True) for td in shown.select("#cohost-reviewers tbody td")]
     assert cells == ["Ministry of Foreign Affairs", "No one yet", "EU Delegation", "Organiser"]
-    assert submit(client, path, {"cohost": "x"}).status_code == 422
+    for bad in ("x", "²", "9" * 5000, str(10**20)):
+        assert submit(client, path, {"cohost": bad}).status_code == 422
     other = make_event(db, owner=owner, title="Other event")
     stranger = add_host(db, other, "Somebody else")
     db.commit()

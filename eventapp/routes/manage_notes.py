@@ -444,7 +444,9 @@ def _base_text(
     if number == 0:
         return {}, []
     note = notes.find_note(db, event, item)
-    old = notes.revision_of(db, note, number) if note is not None and number else None
+    if note is None or number is None or not 0 < number <= note.revision_count:
+        return None
+    old = notes.revision_of(db, note, number)
     return (dict(old.sections), list(old.action_items)) if old is not None else None
 
 

@@ -239,7 +239,7 @@ def change_member_cohost(
     cohost: FormText = "",
 ):
     event, role, membership = _team_member(db, user, event_id, membership_id)
-    organisation_id = int(cohost) if cohost.isdigit() else None
+    organisation_id = forms.int_or_none(cohost) if cohost else None
     if cohost and organisation_id is None:
         return _team_page(
             request, db, event, role, team_error=_("Choose a co-host from the list."),
