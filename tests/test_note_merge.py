@@ -304,3 +304,22 @@ def test_a_base_that_is_no_revision_still_gets_the_conflict_view(
     assert [div["id"] for div in page(response).select(".conflict-field")] == [
         "conflict-part-key_points"
     ]
+
+
+def test_a_preview_keeps_the_base_so_a_later_merge_keeps_their_change(
+    client, db, event, item, rapporteur, owner
+):
+    log_in(client, rapporteur)
+    data = form_data(page(client.get(path_of(event, item))), "#note-form")
+    their_save(db, event, item, owner, key_points="- theirs")
+    data["section_summary"] = "The panel met.\n\nIt agreed on four steps."
+    previewed = page(submit(client, path_of(event, item), dict(data, preview="1")))
+    assert previewed.select_one("#note-base")["value"] == "1"
+
+    response = submit(client, path_of(event, item), form_data(previewed, "#note-form"))
+
+    assert response.status_code == 409
+    soup = page(response)
+    assert soup.select_one("#input-section_key_points").get_text() == "- theirs"
+    outcomes = [(li["id"], li["data-outcome"]) for li in soup.select("#merge-outcomes li")]
+    assert outcomes == [("merge-summary", "yours"), ("merge-key_points", "theirs")]

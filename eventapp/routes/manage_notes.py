@@ -358,7 +358,9 @@ def save_note(
     sections, rows = _posted(form, event)
     version = int_or_none(form.get("version"))
     autosave = form.get("autosave") == "1" and is_htmx_fragment_request(request)
-    page = {"sections": sections, "rows": rows, "version": version}
+    base = int_or_none(form.get("base"))
+    # a page shown again keeps the form's base: a later merge needs the revision it started from
+    page = {"sections": sections, "rows": rows, "version": version, "base": base}
     if version is None:
         if autosave:
             return _autosave_answer(
@@ -376,8 +378,7 @@ def save_note(
     try:
         notes.save(
             db, event, note, actor=user, sections=sections, action_items=rows,
-            expected_version=version, autosave=autosave,
-            base_revision=int_or_none(form.get("base")),
+            expected_version=version, autosave=autosave, base_revision=base,
         )  # fmt: skip
     except StaleEdit as stale:
         current = stale.current
@@ -390,8 +391,9 @@ def save_note(
                 "both versions."
             )
             return _autosave_answer(request, event, text=text, kind="warning", status_code=409)
-        base = _base_text(db, event, item, int_or_none(form.get("base")))
-        conflict, merge = _conflict(event, base, theirs, sections, rows)
+        conflict, merge = _conflict(
+            event, _base_text(db, event, item, base), theirs, sections, rows
+        )
         found = notes.find_note(db, event, item)
         return _note_page(
             request, db, event, role, user, item, found, sections=merge.sections,
