@@ -12,8 +12,12 @@ that is replaced by the visitor's own token on the way out, so one copy serves e
 
     request --miss--> app renders (placeholder token) --> stored --> token filled in --> client
             --hit---> stored bytes --> token filled in (or 304) --> client
+
+Requests that miss the same key at once wait for the first one's render rather than each
+rendering it again (one render per key at a time, within a process).
 """
 
+import asyncio
 import atexit
 import contextlib
 import re
@@ -81,6 +85,15 @@ class PageCache:
                 self.hits += 1
             else:
                 self.misses += 1
+            return entry
+
+    def peek(self, key: tuple) -> Cached | None:
+        """Like get, for a second look after waiting: a miss is not counted twice."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
             return entry
 
     def put(self, key: tuple, entry: Cached) -> None:
@@ -191,6 +204,21 @@ class PublicCache:
     def __init__(self, app: ASGIApp, cache: PageCache | None = None) -> None:
         self.app = app
         self.cache = cache or PageCache()
+        # key -> [its lock, requests holding or awaiting it]: one render per key at a time, so
+        # a crowd asking for a page just changed (a report PDF takes seconds) renders it once
+        self._renders: dict[tuple, list] = {}
+
+    @contextlib.asynccontextmanager
+    async def _one_render(self, key: tuple):
+        held = self._renders.setdefault(key, [asyncio.Lock(), 0])
+        held[1] += 1
+        try:
+            async with held[0]:
+                yield
+        finally:
+            held[1] -= 1
+            if held[1] == 0:
+                del self._renders[key]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
@@ -219,9 +247,12 @@ class PublicCache:
             if scope["method"] != "GET":
                 await self.app(scope, receive, send)
                 return
-            entry = await self._render(scope, receive)
-            if entry.keep:
-                self.cache.put(key, entry)
+            async with self._one_render(key):
+                entry = self.cache.peek(key)  # rendered by another request while this waited
+                if entry is None:
+                    entry = await self._render(scope, receive)
+                    if entry.keep:
+                        self.cache.put(key, entry)
         await self._send(scope, entry, send, not_modified=_is_not_modified(headers, entry))
 
     async def _render(self, scope: Scope, receive: Receive) -> Cached:

@@ -1,6 +1,8 @@
 """The public page cache: anonymous visitors get bytes rendered once, with their own CSRF token,
 and a release, an event edit or a status change made anywhere shows at once."""
 
+from functools import partial
+
 import httpx
 import pytest
 
@@ -16,6 +18,8 @@ from tests.factories import (
     post_form,
     release_agenda,
 )
+from tests.test_agenda_concurrency import together
+from tests.test_summaries_pages import publish_note
 
 
 @pytest.fixture
@@ -168,3 +172,30 @@ def test_a_release_counts_at_once_on_every_server(db, event, owner, spawn_server
 
     assert before == [["Opening remarks"]] * 6
     assert after == [["Opening remarks by the co-hosts"]] * 6
+
+
+def test_a_crowd_asking_at_once_for_a_changed_pdf_renders_it_once(
+    db, event, owner, spawn_server, tmp_path
+):
+    item = make_item(db, event, "Panel", at="11:00")
+    release_agenda(db, event, owner)
+    publish_note(db, event, item, owner, {"summary": "What the panel agreed."})
+    renders = tmp_path / "renders.txt"
+    counting = (
+        "import eventapp.exports.report as report\n"
+        "_render = report.report_pdf\n"
+        "def report_pdf(*args, **kwargs):\n"
+        f"    with open({str(renders)!r}, 'a') as log:\n"
+        "        log.write('render\\n')\n"
+        "    return _render(*args, **kwargs)\n"
+        "report.report_pdf = report_pdf\n"
+    )
+    server = spawn_server(preamble=counting)
+    clients = [httpx.Client(base_url=server, timeout=120) for _ in range(6)]
+    path = f"/events/{event.slug}/report.pdf"
+
+    answers = together(*(partial(client.get, path) for client in clients))
+
+    assert [answer.status_code for answer in answers] == [200] * 6
+    assert len({answer.content for answer in answers}) == 1
+    assert renders.read_text().splitlines() == ["render"]
